@@ -73,6 +73,8 @@ export interface DeviceProfile {
   cpu: CpuProfile;
   clock: ClockProfile;
   pools: PoolProfile[];
+  /** Check each primitive's modelled stack use against `stackBytes` (default false; also `device.cpu.stackCheck`). */
+  stackCheck?: boolean;
   /** Where each figure comes from, keyed by field path. */
   sources?: Record<string, string>;
 }
@@ -110,4 +112,284 @@ export interface DeviceFault {
 /** A type that names the result of memory operations that may fault. */
 export interface MemoryFaultError extends Error {
   readonly fault: DeviceFault;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Additions by the device runtime (results, statistics and events).
+// ---------------------------------------------------------------------------------------------
+
+/** A live block as `Process.blockOf` reports it. */
+export interface BlockInfo {
+  /** `'heap'` for a `LocalAlloc` block, otherwise the pool's name. */
+  pool: string;
+  /** Address of the first usable byte (what the allocation returned). */
+  addr: number;
+  /** Bytes requested. */
+  size: number;
+  /** Usable bytes of the block that holds it (bucket block size, or the heap item's rounded size). */
+  blockSize: number;
+  owner: OwnerInfo;
+}
+
+/** One live block in a leak report. */
+export interface LeakEntry extends BlockInfo {
+  /** The owning process's name. */
+  processName: string;
+}
+
+/** What `leakReport` keeps; every given field must match. */
+export interface LeakFilter {
+  pid?: number;
+  /** Owner tag: exact string, glob (`schannel.*`) or RegExp. */
+  tag?: string | RegExp;
+  pool?: string;
+  call?: string;
+}
+
+/** What a process still held when it exited; those blocks are then released and counted as leaked. */
+export interface ExitReport {
+  pid: number;
+  name: string;
+  timeNs: Nanos;
+  poolBlocks: LeakEntry[];
+  heapBlocks: LeakEntry[];
+  /** Requested bytes of every block above. */
+  leakedBytes: number;
+  leakedBlocks: number;
+}
+
+/** Per-bucket statistics of a fixed pool (after wolfSSL's `WOLFSSL_MEM_STATS`). */
+export interface BucketStats {
+  blockSize: number;
+  count: number;
+  /** Blocks free now. */
+  free: number;
+  /** Blocks in use now. */
+  used: number;
+  peakUsed: number;
+  currentBytesRequested: number;
+  peakBytesRequested: number;
+  /** `used × blockSize`. */
+  currentBytesAtBlockSize: number;
+  /** `peakUsed × blockSize`. */
+  peakBytesAtBlockSize: number;
+  totalAllocs: number;
+  totalFrees: number;
+  /** Failed requests whose smallest fitting bucket is this one (forced ones included). */
+  failedAllocs: number;
+  /** Of `failedAllocs`, those forced by `device.failures`. */
+  forcedFailures: number;
+  /** Allocations served here although a smaller bucket would have fitted (fall-through). */
+  fallthroughAllocs: number;
+}
+
+/** Statistics of one fixed pool. Sums over `buckets` equal the pool's current/total counters. */
+export interface PoolStats {
+  name: string;
+  policy: PoolPolicy;
+  regionBase: number;
+  regionBytes: number;
+  /** Host bytes backing the region now (0 until first touched). */
+  committedBytes: number;
+  overheadBytes: number;
+  guardBytes: number;
+  currentBytesRequested: number;
+  peakBytesRequested: number;
+  currentBytesAtBlockSize: number;
+  peakBytesAtBlockSize: number;
+  /** `currentBlocks × overheadBytes`. */
+  currentOverheadBytes: number;
+  currentBlocks: number;
+  peakBlocks: number;
+  totalAllocs: number;
+  totalFrees: number;
+  /** All failed allocations: the sum over buckets plus `failedOversize`. */
+  failedAllocs: number;
+  /** Failed allocations forced by `device.failures` (also in `failedAllocs`). */
+  forcedFailures: number;
+  /** Requests larger than every bucket. */
+  failedOversize: number;
+  /** Blocks still held by processes when they exited (released then). */
+  leakedAtExitBlocks: number;
+  leakedAtExitBytes: number;
+  buckets: BucketStats[];
+}
+
+/** Current and peak use by one owner (pid + tag), over pools and heap. */
+export interface OwnerStats {
+  pid: number;
+  tag: string;
+  currentBytes: number;
+  peakBytes: number;
+  currentBlocks: number;
+  peakBlocks: number;
+  totalAllocs: number;
+  totalFrees: number;
+  failedAllocs: number;
+}
+
+/** Per-process totals over pools and heap. */
+export interface ProcessStats {
+  pid: number;
+  name: string;
+  logonId: number;
+  exited: boolean;
+  currentBytes: number;
+  peakBytes: number;
+  currentBlocks: number;
+  peakBlocks: number;
+  totalAllocs: number;
+  totalFrees: number;
+  failedAllocs: number;
+  cpuCycles: number;
+  cpuNs: number;
+}
+
+/** Statistics of one process heap (`LocalAlloc`). */
+export interface HeapStats {
+  pid: number;
+  name: string;
+  regionBase: number;
+  regionBytes: number;
+  committedBytes: number;
+  currentBytesRequested: number;
+  peakBytesRequested: number;
+  /** Bytes taken from the heap including item headers, granularity and guards. */
+  currentBytesUsed: number;
+  peakBytesUsed: number;
+  currentBlocks: number;
+  peakBlocks: number;
+  totalAllocs: number;
+  totalFrees: number;
+  failedAllocs: number;
+  forcedFailures: number;
+  freeBytes: number;
+  largestFreeBytes: number;
+  freeSegments: number;
+  leakedAtExitBlocks: number;
+  leakedAtExitBytes: number;
+}
+
+/** One primitive's line in the CPU report. */
+export interface CpuPrimitiveReport {
+  primitive: string;
+  calls: number;
+  bytes: number;
+  cycles: number;
+  ns: number;
+}
+
+/** One process's line in the CPU report (pid 0 is the `(kernel)` bucket). */
+export interface CpuProcessReport {
+  pid: number;
+  name: string;
+  calls: number;
+  cycles: number;
+  ns: number;
+}
+
+/** What `cpu.report()` returns. */
+export interface CpuReport {
+  cpu: string;
+  mhz: number;
+  totalCycles: number;
+  totalNs: number;
+  pendingNs: number;
+  byProcess: CpuProcessReport[];
+  byPrimitive: CpuPrimitiveReport[];
+  /** Primitives charged that the profile has no cost for (charged 0 cycles). */
+  uncosted: { primitive: string; calls: number; bytes: number }[];
+}
+
+/** One failed allocation, as kept in the stats' recent-failure log. */
+export interface FailedAllocation {
+  pool: string;
+  size: number;
+  pid: number;
+  tag: string;
+  call: string;
+  timeNs: Nanos;
+  forced: boolean;
+}
+
+/** The whole device's statistics: JSON-ready, plain numbers, strings and arrays. */
+export interface DeviceStats {
+  device: string;
+  profile: string;
+  ramBytes: number;
+  timeNs: Nanos;
+  pools: PoolStats[];
+  heaps: HeapStats[];
+  processes: ProcessStats[];
+  owners: OwnerStats[];
+  cpu: CpuReport;
+  faults: { total: number; byKind: Record<DeviceFaultKind, number> };
+  failures: { forced: number; recent: FailedAllocation[] };
+  leaks: { blocks: number; bytes: number };
+  /** Host bytes backing the device's regions now (lazily committed). */
+  hostCommittedBytes: number;
+}
+
+/** Payload of the `alloc` event (also emitted for failed allocations, with `addr` 0). */
+export interface AllocEvent {
+  pool: string;
+  addr: number;
+  size: number;
+  blockSize: number;
+  owner: OwnerInfo;
+  ok: boolean;
+  forced: boolean;
+}
+
+/** Payload of the `free` event. */
+export interface FreeEvent {
+  pool: string;
+  addr: number;
+  size: number;
+  blockSize: number;
+  pid: number;
+  tag: string;
+  timeNs: Nanos;
+  /** True when the block was released by `Process.exit()` (a leak). */
+  atExit: boolean;
+}
+
+/** Payload of the `cpu` event. */
+export interface CpuEvent {
+  pid: number;
+  primitive: string;
+  bytes: number;
+  cycles: number;
+  ns: number;
+  costed: boolean;
+}
+
+/** Device events and their payloads. */
+export interface DeviceEvents {
+  alloc: AllocEvent;
+  free: FreeEvent;
+  fault: DeviceFault;
+  cpu: CpuEvent;
+}
+
+/** Win32 `SYSTEMTIME` fields (months 1–12, day of week 0 = Sunday). */
+export interface SystemTime {
+  wYear: number;
+  wMonth: number;
+  wDayOfWeek: number;
+  wDay: number;
+  wHour: number;
+  wMinute: number;
+  wSecond: number;
+  wMilliseconds: number;
+}
+
+/** Win32 `TIME_ZONE_INFORMATION`, the fields cesim models (no daylight saving). */
+export interface TimeZoneInformation {
+  /** Minutes: UTC = local time + Bias. */
+  Bias: number;
+  StandardName: string;
+  StandardBias: number;
+  DaylightName: string;
+  DaylightBias: number;
 }

@@ -85,7 +85,17 @@ export type PublicKey =
 export type PrivateKey =
   | { kind: 'ec'; curve: 'P-256' | 'P-384'; d: Uint8Array; point: Uint8Array }
   | { kind: 'ed25519'; seed: Uint8Array; key: Uint8Array }
-  | { kind: 'rsa'; n: bigint; e: bigint; d: bigint; p: bigint; q: bigint; bits: number };
+  | {
+      kind: 'rsa';
+      n: bigint;
+      e: bigint;
+      d: bigint;
+      p: bigint;
+      q: bigint;
+      bits: number;
+      /** An RSASSA-PSS (`id-RSASSA-PSS`, RFC 4055) key: usable only with `rsa_pss_pss_*`. */
+      pssOnly?: boolean;
+    };
 
 /** The provider: hash, hmac, hkdf, aead, key exchange, sign, verify, random. */
 export interface CryptoProvider {

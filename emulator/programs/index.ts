@@ -1,0 +1,23 @@
+/**
+ * Built-in firmware programs that a scenario's processes run: `tls-client`, `tls-server`
+ * (Schannel through SSPI), `echo-client`, `echo-server` (plain sockets). This file is the
+ * folder's public face.
+ */
+import { echoClient, echoServer } from './echo.js';
+import { tlsClient, tlsServer } from './tls.js';
+import type { ProgramDefinition } from './registry.js';
+
+export { type ProgramDefinition, type ProgramRunContext, type ParamSpec, type ParamType, validateParams, parseTarget } from './registry.js';
+export { type ProgramOutcome, type ProgramHost, type ByteStream, type StreamRead, emptyOutcome, concatBytes } from './types.js';
+export { TlsSession, addRootCertificates, protocolName, isFailure, HANDSHAKE_IO_BUFFER_BYTES, DEFAULT_RECV_TIMEOUT_NS, type TlsCredentialOptions, type Negotiated, type SessionResult } from './tls-session.js';
+export { tlsClientExchange, tlsServerExchange, httpResponse, protocolBits, type TlsClientExchange, type TlsClientResult, type TlsServerExchange } from './tls.js';
+export { TaskProgramHost, SocketStream, spawnThread } from './emulated.js';
+export { echoPattern } from './echo.js';
+
+/** The built-in programs by name. */
+export const BUILTIN_PROGRAMS: Readonly<Record<string, ProgramDefinition>> = Object.freeze({
+  'tls-client': tlsClient,
+  'tls-server': tlsServer,
+  'echo-client': echoClient,
+  'echo-server': echoServer,
+});

@@ -1,0 +1,770 @@
+/**
+ * One Schannel security context: the TLS engine behind `InitializeSecurityContext`,
+ * `AcceptSecurityContext`, `EncryptMessage`, `DecryptMessage`, `ApplyControlToken` and
+ * `QueryContextAttributes`, with the buffer rules of sspi-behaviour.md §2.5–2.9.
+ *
+ * The context lives in the LSA process: the engine's state (transcript, key schedule, handshake
+ * buffers, the peer's chain) is charged there, tagged `schannel.context#N.<what>`. When the
+ * handshake completes the context is mapped into the caller (`MappedContext`), which charges the
+ * user-mode half (the packed traffic keys and record state) to the caller's process.
+ */
+
+import {
+  SEC_E_OK,
+  SEC_I_CONTINUE_NEEDED,
+  SEC_I_INCOMPLETE_CREDENTIALS,
+  SEC_I_CONTEXT_EXPIRED,
+  SEC_I_RENEGOTIATE,
+  SEC_E_INCOMPLETE_MESSAGE,
+  SEC_E_INVALID_TOKEN,
+  SEC_E_INSUFFICIENT_MEMORY,
+  SEC_E_INTERNAL_ERROR,
+  SEC_E_UNSUPPORTED_FUNCTION,
+  SEC_E_BUFFER_TOO_SMALL,
+  SEC_E_CONTEXT_EXPIRED,
+  SEC_E_NO_CREDENTIALS,
+  SECBUFFER_EMPTY,
+  SECBUFFER_DATA,
+  SECBUFFER_TOKEN,
+  SECBUFFER_MISSING,
+  SECBUFFER_EXTRA,
+  SECBUFFER_STREAM_HEADER,
+  SECBUFFER_STREAM_TRAILER,
+  SECBUFFER_ALERT,
+  SECBUFFER_APPLICATION_PROTOCOLS,
+  SECBUFFER_ATTRMASK,
+  ISC_REQ_ALLOCATE_MEMORY,
+  ISC_REQ_EXTENDED_ERROR,
+  ISC_REQ_USE_SUPPLIED_CREDS,
+  ISC_REQ_MANUAL_CRED_VALIDATION,
+  ISC_REQ_DATAGRAM,
+  ISC_RET_REPLAY_DETECT,
+  ISC_RET_SEQUENCE_DETECT,
+  ISC_RET_CONFIDENTIALITY,
+  ISC_RET_STREAM,
+  ISC_RET_EXTENDED_ERROR,
+  ISC_RET_USED_SUPPLIED_CREDS,
+  ISC_RET_MANUAL_CRED_VALIDATION,
+  ISC_RET_DATAGRAM,
+  ASC_REQ_ALLOCATE_MEMORY,
+  ASC_REQ_EXTENDED_ERROR,
+  ASC_REQ_MUTUAL_AUTH,
+  ASC_RET_REPLAY_DETECT,
+  ASC_RET_SEQUENCE_DETECT,
+  ASC_RET_CONFIDENTIALITY,
+  ASC_RET_STREAM,
+  ASC_RET_EXTENDED_ERROR,
+  ASC_RET_MUTUAL_AUTH,
+  SCH_CRED_MANUAL_CRED_VALIDATION,
+  SCH_CRED_NO_SERVERNAME_CHECK,
+  SCHANNEL_SHUTDOWN,
+  SCHANNEL_ALERT,
+  SCHANNEL_RENEGOTIATE,
+  TLS1_ALERT_WARNING,
+  TLS1_ALERT_CLOSE_NOTIFY,
+  SecBuffer,
+  type SecBufferDesc,
+  type SecpkgSupportFunctions,
+  type Process,
+  type TimeStamp,
+} from '../sspi/index.js';
+import type { Device } from '../device/index.js';
+import {
+  CertContext,
+  createChainContext,
+  parseCertificate,
+  verifyCertificateChain,
+  type CertFailure,
+  type CertStore,
+  type ParsedCertificate,
+} from './cert/index.js';
+import { NobleCryptoProvider } from './crypto/provider.js';
+import type { CryptoProvider, PublicKey } from './crypto/types.js';
+import { TlsClient } from './tls/client.js';
+import { TlsServer } from './tls/server.js';
+import { FILETIME_UNIX_EPOCH } from '../device/index.js';
+import type { SessionTicket as EngineTicket, TlsClientConfig, TlsEvent, TlsServerConfig } from './tls/config.js';
+import { TlsError, certificateError } from './tls/errors.js';
+import type { TlsBlock, TlsMemory } from './tls/memory.js';
+import type { SchannelCredential } from './credentials.js';
+import { statusForTlsError } from './status.js';
+import { SessionCache, type SessionKey } from './session-cache.js';
+
+/** The per-device Schannel state: contexts, session cache, ROOT store, counters. */
+export interface SchannelDeviceState {
+  device: Device;
+  lsa: Process;
+  nextContextId: number;
+  contexts: Map<number, SchannelContext>;
+  cache: SessionCache;
+  /** The device's `ROOT` store (the CE analogue of the system root store). */
+  roots: CertStore;
+  /** Trace messages (why a protocol was refused, why a handshake failed). */
+  log(message: string, details?: Record<string, unknown>): void;
+}
+
+/** A TLS memory adapter on one process's pools, with the context's owner tag prefix. */
+export class ProcessTlsMemory implements TlsMemory {
+  private readonly live = new Set<TlsBlock>();
+
+  constructor(
+    private readonly process: Process,
+    private readonly prefix: string,
+  ) {}
+
+  /** Allocates from `pool`; null when the pool is out (or a failure is forced). */
+  alloc(pool: 'general' | 'io', size: number, tag: string): TlsBlock | null {
+    const addr = this.process.poolAlloc(pool, Math.max(1, size), `${this.prefix}.${tag.replace(/^tls\./, '')}`);
+    if (addr === 0) return null;
+    const block: TlsBlock = { addr, size, bytes: this.process.view(addr, size) };
+    this.live.add(block);
+    return block;
+  }
+
+  /** Frees a block (zeroing it first: secrets never outlive their block). */
+  free(block: TlsBlock): void {
+    if (!this.live.delete(block)) return;
+    block.bytes.fill(0);
+    this.process.poolFree(block.addr);
+  }
+
+  /** Frees everything still held (context deletion). */
+  freeAll(): void {
+    for (const b of [...this.live]) this.free(b);
+  }
+
+  /** Bytes currently held. */
+  get heldBytes(): number {
+    let n = 0;
+    for (const b of this.live) n += b.size;
+    return n;
+  }
+}
+
+/** A cost sink on the device CPU model. */
+function costOf(device: Device) {
+  return { charge: (primitive: string, bytes?: number) => device.cpu.charge(primitive, bytes) };
+}
+
+/** What the SSPI layer needs to know about the caller of one ISC/ASC call. */
+export interface CallerInfo {
+  pid: number;
+  logonId: number;
+  /** Stable string for the credential handle (session-cache key). */
+  credentialKey: string;
+}
+
+/** The ALPN input buffer (check 59): ULONG total, ULONG ext type (2 = ALPN), USHORT list length, list. */
+export function parseAlpnBuffer(bytes: Uint8Array): string[] | null {
+  if (bytes.length < 10) return null;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const total = dv.getUint32(0, true);
+  const ext = dv.getUint32(4, true);
+  const listLen = dv.getUint16(8, true);
+  if (ext !== 2 || total !== listLen + 6 || 10 + listLen > bytes.length) return null;
+  const out: string[] = [];
+  let i = 10;
+  while (i < 10 + listLen) {
+    const n = bytes[i]!;
+    if (n === 0 || i + 1 + n > 10 + listLen) return null;
+    out.push(new TextDecoder().decode(bytes.subarray(i + 1, i + 1 + n)));
+    i += 1 + n;
+  }
+  return out;
+}
+
+/** Builds the ALPN input buffer's bytes (the layout of check 59) for a list of protocols. */
+export function encodeAlpnBuffer(protocols: readonly string[]): Uint8Array {
+  const names = protocols.map((p) => new TextEncoder().encode(p));
+  const listLen = names.reduce((n, b) => n + 1 + b.length, 0);
+  const out = new Uint8Array(10 + listLen);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, listLen + 6, true);
+  dv.setUint32(4, 2, true);
+  dv.setUint16(8, listLen, true);
+  let i = 10;
+  for (const b of names) {
+    out[i] = b.length;
+    out.set(b, i + 1);
+    i += 1 + b.length;
+  }
+  return out;
+}
+
+type Phase = 'handshake' | 'awaitingCredentials' | 'established' | 'closed' | 'failed';
+
+/** The outcome of one handshake call, before the SSPI buffers are written. */
+interface StepResult {
+  status: number;
+  output: Uint8Array;
+  /** Bytes of the input that were not consumed (the caller resubmits them: SECBUFFER_EXTRA). */
+  extra: number;
+  /** Bytes still needed (SECBUFFER_MISSING) when status is SEC_E_INCOMPLETE_MESSAGE. */
+  missing: number;
+}
+
+function typeOf(b: SecBuffer): number {
+  return (b.BufferType & ~SECBUFFER_ATTRMASK) >>> 0;
+}
+
+/** A Schannel context (client or server). */
+export class SchannelContext {
+  readonly id: number;
+  readonly role: 'client' | 'server';
+  readonly memory: ProcessTlsMemory;
+  readonly crypto: CryptoProvider;
+  phase: Phase = 'handshake';
+  private engine: TlsClient | TlsServer | null = null;
+  private certFailure: CertFailure | null = null;
+  private pendingControl: { level: number; description: number } | null = null;
+  /** Output queued by DecryptMessage (a KeyUpdate response) for the next ISC/ASC call. */
+  private pendingOutput: Uint8Array | null = null;
+  /** The peer chain as a certificate context (SECPKG_ATTR_REMOTE_CERT_CONTEXT). */
+  private peerChainDer: Uint8Array[] = [];
+  /** The credential's requested attribute bits of the last call (ret bits derive from them). */
+  targetName: string | null = null;
+  resumed = false;
+  /** The user-mode half: a block in the caller's process holding the packed record state. */
+  userBlock: { process: Process; addr: number } | null = null;
+  private expiryMs = 0;
+
+  constructor(
+    readonly state: SchannelDeviceState,
+    readonly credential: SchannelCredential,
+    readonly caller: CallerInfo,
+  ) {
+    this.id = state.nextContextId++;
+    this.role = credential.role;
+    this.memory = new ProcessTlsMemory(state.lsa, `schannel.context#${this.id}`);
+    this.crypto = new NobleCryptoProvider({ cost: costOf(state.device), random: state.device.rng });
+  }
+
+  /** The live engine (null before the first call or after deletion). */
+  get connection(): TlsClient | TlsServer | null {
+    return this.engine;
+  }
+
+  private nowMs(): number {
+    return Number((this.state.device.clock.getSystemTimeAsFileTime() - FILETIME_UNIX_EPOCH) / 10000n);
+  }
+
+  private sessionKey(): SessionKey | null {
+    if (!this.targetName) return null;
+    return { targetName: this.targetName, pid: this.caller.pid, logonId: this.caller.logonId, credential: this.caller.credentialKey };
+  }
+
+  /** Certificate validation for the engine: the device ROOT store, the device clock. */
+  private verifier(chainDer: Uint8Array[], usage: 'server' | 'client'): TlsError | null {
+    this.peerChainDer = chainDer.map((c) => c.slice());
+    if (this.credential.flags & SCH_CRED_MANUAL_CRED_VALIDATION) return null;
+    if (usage === 'client' && chainDer.length === 0) return null;
+    const parsed: ParsedCertificate[] = [];
+    for (const der of chainDer) {
+      const r = parseCertificate(der);
+      if (!r.ok) {
+        this.certFailure = { kind: 'malformed', detail: r.error.detail };
+        return certificateError('bad', r.error.detail);
+      }
+      parsed.push(r.value);
+    }
+    const checkName = usage === 'server' && !(this.credential.flags & SCH_CRED_NO_SERVERNAME_CHECK) && !!this.targetName;
+    const failure = verifyCertificateChain(parsed, {
+      now: this.nowMs(),
+      roots: this.credential.rootStore ?? this.state.roots,
+      usage,
+      targetName: checkName ? this.targetName : null,
+      tls13: true,
+      cost: costOf(this.state.device),
+    });
+    if (!failure) {
+      const leaf = parsed[0];
+      if (leaf) this.expiryMs = leaf.notAfter;
+      return null;
+    }
+    this.certFailure = failure;
+    this.state.log(`certificate rejected: ${failure.kind}: ${failure.detail}`, { context: this.id });
+    const kind =
+      failure.kind === 'untrusted-root'
+        ? 'unknown-ca'
+        : failure.kind === 'expired' || failure.kind === 'not-yet-valid'
+          ? 'expired'
+          : failure.kind === 'wrong-principal'
+            ? 'name-mismatch'
+            : failure.kind === 'wrong-usage' || failure.kind === 'unsupported-algorithm'
+              ? 'unsupported'
+              : 'bad';
+    return certificateError(kind, failure.detail);
+  }
+
+  private publicKeyOf(der: Uint8Array): PublicKey | TlsError {
+    const r = parseCertificate(der);
+    if (!r.ok) return certificateError('bad', r.error.detail);
+    const key = r.value.publicKey;
+    if (!key) return certificateError('unsupported', 'the certificate key type is not supported');
+    return key;
+  }
+
+  /** Creates the engine on the first ISC/ASC call. Returns an error status or SEC_E_OK. */
+  private createEngine(alpn: string[] | null, mutualAuth: boolean): number {
+    const cred = this.credential;
+    const env = { crypto: this.crypto, memory: this.memory, nowMs: () => this.nowMs() };
+    const chain = cred.certificate ? [cred.certificate.pbCertEncoded, ...this.issuerChain(cred.certificate)] : undefined;
+    const common = {
+      cipherSuites: cred.suites as TlsClientConfig['cipherSuites'],
+      ...(alpn && alpn.length ? { alpn } : {}),
+      verifyPeerCertificate: (c: Uint8Array[], ctx: { usage: 'serverAuth' | 'clientAuth' }) =>
+        this.verifier(c, ctx.usage === 'serverAuth' ? 'server' : 'client'),
+      publicKeyOf: (d: Uint8Array) => this.publicKeyOf(d),
+    };
+    if (this.role === 'client') {
+      const config: TlsClientConfig = { ...common };
+      if (this.targetName && !/^[0-9.:]+$/.test(this.targetName)) config.serverName = this.targetName;
+      if (chain && cred.privateKey) {
+        config.certificateChain = chain;
+        config.privateKey = cred.privateKey;
+      }
+      const key = this.sessionKey();
+      if (key && !(cred.flags & 0x80) /* SCH_CRED_DISABLE_RECONNECTS */) {
+        const entry = this.state.cache.find(key, this.nowMs());
+        if (entry) {
+          const t: EngineTicket = {
+            ticket: entry.ticket.slice(),
+            psk: entry.resumptionSecret.slice(),
+            cipherSuite: entry.suite as EngineTicket['cipherSuite'],
+            ageAdd: entry.ticketAgeAdd,
+            lifetimeSeconds: entry.lifetimeSeconds,
+            receivedAtMs: entry.createdMs,
+          };
+          if (entry.alpn) t.alpn = entry.alpn;
+          config.ticket = t;
+          // RFC 8446 §C.4: a ticket is used once.
+          this.state.cache.take(entry);
+        }
+      }
+      try {
+        this.engine = new TlsClient(config, env);
+      } catch (e) {
+        return e instanceof TlsError ? statusForTlsError(e) : SEC_E_INTERNAL_ERROR;
+      }
+    } else {
+      if (!chain || !cred.privateKey) return SEC_E_NO_CREDENTIALS;
+      const config: TlsServerConfig = {
+        ...common,
+        certificateChain: chain,
+        privateKey: cred.privateKey,
+        clientAuth: mutualAuth ? 'request' : 'none',
+        tickets: { key: schannelTicketKey(this.state), count: 1 },
+      };
+      try {
+        this.engine = new TlsServer(config, env);
+      } catch (e) {
+        return e instanceof TlsError ? statusForTlsError(e) : SEC_E_INTERNAL_ERROR;
+      }
+    }
+    return SEC_E_OK;
+  }
+
+  /** Issuers of our certificate found in its store (sent after the leaf). */
+  private issuerChain(cert: CertContext): Uint8Array[] {
+    const store = cert.hCertStore;
+    if (!store) return [];
+    return store
+      .certificates()
+      .filter((c) => c !== cert && !c.pCertInfo.selfIssued)
+      .map((c) => c.pbCertEncoded);
+  }
+
+  /** Applies the engine's events: tickets to the cache, failures to the phase. */
+  private applyEvents(events: readonly TlsEvent[]): { complete: boolean; needCert: boolean; closed: boolean } {
+    let complete = false;
+    let needCert = false;
+    let closed = false;
+    for (const e of events) {
+      if (e.type === 'handshakeComplete') {
+        complete = true;
+        this.resumed = e.resumed;
+      } else if (e.type === 'needClientCertificate') needCert = true;
+      else if (e.type === 'closeNotify') closed = true;
+      else if (e.type === 'sessionTicket') this.storeTicket(e.ticket);
+    }
+    return { complete, needCert, closed };
+  }
+
+  private storeTicket(t: EngineTicket): void {
+    const key = this.sessionKey();
+    if (!key || this.role !== 'client') return;
+    const ok = this.state.cache.store(
+      key,
+      {
+        ticket: t.ticket,
+        resumptionSecret: t.psk,
+        suite: t.cipherSuite,
+        ticketAgeAdd: t.ageAdd,
+        lifetimeSeconds: t.lifetimeSeconds,
+        alpn: t.alpn ?? null,
+        maxEarlyData: t.maxEarlyDataSize ?? 0,
+      },
+      this.nowMs(),
+      this.credential.sessionLifespanMs,
+    );
+    if (!ok) this.state.log('session ticket not cached: the general pool is full', { context: this.id });
+  }
+
+  /**
+   * The handshake step shared by ISC and ASC: feeds `input` (null on a first client call) to the
+   * engine and says what to return.
+   */
+  step(input: Uint8Array | null, alpn: string[] | null, opts: { mutualAuth: boolean; supplyCreds: boolean }): StepResult {
+    // §2.9 checks 74–77: a control token applied earlier is turned into its alert record now.
+    if (this.pendingControl) {
+      const ctl = this.pendingControl;
+      this.pendingControl = null;
+      const out = this.alertRecord(ctl.level, ctl.description);
+      if (ctl.description === TLS1_ALERT_CLOSE_NOTIFY || ctl.level !== TLS1_ALERT_WARNING) this.phase = 'closed';
+      return { status: SEC_E_OK, output: out, extra: 0, missing: 0 };
+    }
+    if (this.pendingOutput) {
+      const out = this.pendingOutput;
+      this.pendingOutput = null;
+      return { status: SEC_E_OK, output: out, extra: input?.length ?? 0, missing: 0 };
+    }
+    if (!this.engine) {
+      const s = this.createEngine(alpn, opts.mutualAuth);
+      if (s !== SEC_E_OK) {
+        this.phase = 'failed';
+        return { status: s, output: new Uint8Array(0), extra: 0, missing: 0 };
+      }
+      const fresh = this.engine as TlsClient | TlsServer | null;
+      if (fresh instanceof TlsClient) {
+        const r = fresh.start();
+        if (r.error) return this.fail(r.error, r.output);
+        return { status: SEC_I_CONTINUE_NEEDED, output: r.output, extra: 0, missing: 0 };
+      }
+    }
+    const engine = this.engine!;
+    if (this.phase === 'awaitingCredentials') {
+      // Check 49: the call after SEC_I_INCOMPLETE_CREDENTIALS sends the client's flight, with an
+      // empty Certificate when the credential has none.
+      const cred = this.credential;
+      if (!(engine instanceof TlsClient)) return { status: SEC_E_INTERNAL_ERROR, output: new Uint8Array(0), extra: 0, missing: 0 };
+      const r = engine.provideClientCertificate(
+        cred.certificate ? [cred.certificate.pbCertEncoded, ...this.issuerChain(cred.certificate)] : null,
+        cred.privateKey,
+      );
+      if (r.error) return this.fail(r.error, r.output);
+      const ev = this.applyEvents(r.events);
+      this.phase = ev.complete || engine.handshakeComplete ? 'established' : 'handshake';
+      return { status: this.phase === 'established' ? SEC_E_OK : SEC_I_CONTINUE_NEEDED, output: r.output, extra: input?.length ?? 0, missing: 0 };
+    }
+    if (this.phase !== 'handshake') {
+      return { status: this.phase === 'closed' ? SEC_I_CONTEXT_EXPIRED : SEC_E_INVALID_TOKEN, output: new Uint8Array(0), extra: 0, missing: 0 };
+    }
+    if (!input || input.length === 0) {
+      // Checks 41–42: nothing to work on yet.
+      return { status: SEC_E_INCOMPLETE_MESSAGE, output: new Uint8Array(0), extra: 0, missing: 5 };
+    }
+    const r = engine.receive(input);
+    if (r.error) return this.fail(r.error, r.output);
+    const ev = this.applyEvents(r.events);
+    if (r.consumed === 0 && r.output.length === 0 && !ev.complete && !ev.needCert) {
+      return { status: SEC_E_INCOMPLETE_MESSAGE, output: r.output, extra: 0, missing: r.missing ?? 5 };
+    }
+    const extra = input.length - r.consumed;
+    if (ev.needCert) {
+      const cred = this.credential;
+      if (!cred.certificate || !opts.supplyCreds) {
+        if (!cred.certificate) {
+          this.phase = 'awaitingCredentials';
+          return { status: SEC_I_INCOMPLETE_CREDENTIALS, output: r.output, extra, missing: 0 };
+        }
+      }
+      if (!(engine instanceof TlsClient) || !cred.certificate) return { status: SEC_E_INTERNAL_ERROR, output: new Uint8Array(0), extra: 0, missing: 0 };
+      const p = engine.provideClientCertificate([cred.certificate.pbCertEncoded, ...this.issuerChain(cred.certificate)], cred.privateKey);
+      if (p.error) return this.fail(p.error, concat(r.output, p.output));
+      this.applyEvents(p.events);
+      const done = engine.handshakeComplete;
+      this.phase = done ? 'established' : 'handshake';
+      return { status: done ? SEC_E_OK : SEC_I_CONTINUE_NEEDED, output: concat(r.output, p.output), extra, missing: 0 };
+    }
+    if (ev.complete || engine.handshakeComplete) {
+      this.phase = 'established';
+      return { status: SEC_E_OK, output: r.output, extra, missing: 0 };
+    }
+    return { status: SEC_I_CONTINUE_NEEDED, output: r.output, extra, missing: 0 };
+  }
+
+  private fail(error: TlsError, output: Uint8Array): StepResult {
+    this.phase = 'failed';
+    const status = statusForTlsError(error, this.certFailure);
+    this.state.log(`handshake failed: ${error.message}`, { context: this.id, status });
+    return { status, output, extra: 0, missing: 0 };
+  }
+
+  /** An alert record: encrypted once traffic keys exist, else plaintext (check 75: `15 03 01 00 02 01 00`). */
+  private alertRecord(level: number, description: number): Uint8Array {
+    const engine = this.engine;
+    if (engine && (engine.handshakeComplete || this.phase === 'established')) {
+      const r = description === TLS1_ALERT_CLOSE_NOTIFY && level === TLS1_ALERT_WARNING ? engine.close() : engine.alert(level, description);
+      if (!r.error) return r.output;
+    }
+    return Uint8Array.of(0x15, 0x03, 0x01, 0x00, 0x02, level, description);
+  }
+
+  /** `ApplyControlToken` (§2.9). */
+  applyControlToken(data: Uint8Array, bufferType: number): number {
+    // Check 72: the token must be in a SECBUFFER_TOKEN.
+    if (bufferType !== SECBUFFER_TOKEN) return SEC_E_INVALID_TOKEN;
+    // Check 73: shorter than a DWORD → SEC_E_UNSUPPORTED_FUNCTION.
+    if (data.length < 4) return SEC_E_UNSUPPORTED_FUNCTION;
+    const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    const type = dv.getUint32(0, true);
+    if (type === SCHANNEL_SHUTDOWN) {
+      // Check 74: applying it twice is fine.
+      this.pendingControl = { level: TLS1_ALERT_WARNING, description: TLS1_ALERT_CLOSE_NOTIFY };
+      return SEC_E_OK;
+    }
+    if (type === SCHANNEL_ALERT) {
+      // Check 77: SCHANNEL_ALERT_TOKEN is 12 bytes.
+      if (data.length < 12) return SEC_E_INVALID_TOKEN;
+      const level = dv.getUint32(4, true);
+      const number = dv.getUint32(8, true);
+      if (level < 1 || level > 2 || number > 255) return SEC_E_INVALID_TOKEN;
+      this.pendingControl = { level, description: number };
+      return SEC_E_OK;
+    }
+    // Check 70: SCHANNEL_RENEGOTIATE (and anything else) is not supported.
+    void SCHANNEL_RENEGOTIATE;
+    return SEC_E_UNSUPPORTED_FUNCTION;
+  }
+
+  /** The TLS 1.3 record's header and trailer sizes for this context. */
+  streamSizes(): { header: number; trailer: number; maximumMessage: number; buffers: number; blockSize: number } {
+    const s = this.engine?.streamSizes();
+    return s
+      ? { header: s.header, trailer: s.trailer, maximumMessage: s.maximumMessage, buffers: s.buffers, blockSize: s.blockSize }
+      : { header: 5, trailer: 17, maximumMessage: 16384, buffers: 4, blockSize: 16 };
+  }
+
+  /** `EncryptMessage` on the caller's buffers (check 60). */
+  encrypt(support: SecpkgSupportFunctions, desc: SecBufferDesc): number {
+    const engine = this.engine;
+    if (!engine || this.phase === 'failed') return SEC_E_INVALID_TOKEN;
+    if (this.phase === 'closed') return SEC_E_CONTEXT_EXPIRED;
+    if (this.phase !== 'established') return SEC_E_INVALID_TOKEN;
+    const bufs = desc.pBuffers.slice(0, desc.cBuffers);
+    let hdrI = bufs.findIndex((b) => typeOf(b) === SECBUFFER_STREAM_HEADER);
+    const dataI = bufs.findIndex((b) => typeOf(b) === SECBUFFER_DATA);
+    let trlI = bufs.findIndex((b) => typeOf(b) === SECBUFFER_STREAM_TRAILER);
+    // Wine accepts {TOKEN, DATA, TOKEN} for header/trailer.
+    if (hdrI < 0 && trlI < 0) {
+      const tokens = bufs.map((b, i) => (typeOf(b) === SECBUFFER_TOKEN ? i : -1)).filter((i) => i >= 0);
+      if (tokens.length === 2) [hdrI, trlI] = tokens as [number, number];
+    }
+    if (dataI < 0) return SEC_E_INTERNAL_ERROR;
+    if (hdrI < 0 || trlI < 0) return SEC_E_INVALID_TOKEN;
+    const hdr = bufs[hdrI]!;
+    const data = bufs[dataI]!;
+    const trl = bufs[trlI]!;
+    const sizes = this.streamSizes();
+    if (data.cbBuffer > sizes.maximumMessage) return SEC_E_BUFFER_TOO_SMALL;
+    const plaintext = support.ReadBuffer(data);
+    const sealed = engine.seal(plaintext);
+    if (sealed.error) return statusForTlsError(sealed.error);
+    const record = sealed.record;
+    const bodyLen = record.length - 5;
+    const trailerLen = bodyLen - plaintext.length;
+    if (hdr.cbBuffer < 5 || trl.cbBuffer < trailerLen) return SEC_E_BUFFER_TOO_SMALL;
+    support.WriteBuffer(hdr, record.subarray(0, 5));
+    support.WriteBuffer(data, record.subarray(5, 5 + plaintext.length));
+    support.WriteBuffer(trl, record.subarray(5 + plaintext.length));
+    hdr.cbBuffer = 5;
+    trl.cbBuffer = trailerLen;
+    return SEC_E_OK;
+  }
+
+  /** `DecryptMessage` on the caller's buffers (checks 61–68). */
+  decrypt(support: SecpkgSupportFunctions, desc: SecBufferDesc): number {
+    const bufs = desc.pBuffers.slice(0, desc.cBuffers);
+    // Check 61: at least four buffers.
+    if (bufs.length < 4) return SEC_E_INVALID_TOKEN;
+    const dataIdx = bufs.map((b, i) => (typeOf(b) === SECBUFFER_DATA ? i : -1)).filter((i) => i >= 0);
+    // Checks 62–63: exactly one DATA buffer.
+    if (dataIdx.length !== 1) return SEC_E_INVALID_TOKEN;
+    // Check 64: three EMPTY spares for header, trailer and extra.
+    const empties = bufs.filter((b) => typeOf(b) === SECBUFFER_EMPTY).length;
+    if (empties < 3) return SEC_E_INVALID_TOKEN;
+    const engine = this.engine;
+    if (!engine || this.phase === 'failed' || this.phase === 'handshake' || this.phase === 'awaitingCredentials') return SEC_E_INVALID_TOKEN;
+    if (this.phase === 'closed') return SEC_I_CONTEXT_EXPIRED;
+    const data = bufs[dataIdx[0]!]!;
+    const input = support.ReadBuffer(data);
+    const r = engine.open(input);
+    if (r.missing !== undefined && r.consumed === 0 && !r.error) {
+      // Check 65: the DATA buffer itself becomes SECBUFFER_MISSING with the bytes missing.
+      data.BufferType = SECBUFFER_MISSING;
+      data.cbBuffer = r.missing;
+      return SEC_E_INCOMPLETE_MESSAGE;
+    }
+    const ev = this.applyEvents(r.events);
+    if (r.error) {
+      if (r.error.code === 'alert.received' && r.error.receivedAlert === TLS1_ALERT_CLOSE_NOTIFY) ev.closed = true;
+      else {
+        this.phase = 'failed';
+        return statusForTlsError(r.error);
+      }
+    }
+    const base = data.pvBuffer;
+    const consumed = r.consumed;
+    const plaintextLen = r.plaintext.length;
+    // Check 66: [STREAM_HEADER, DATA (plaintext in place), STREAM_TRAILER, EXTRA].
+    if (plaintextLen > 0) support.CopyToClientBuffer(base + 5, r.plaintext);
+    const slots = [0, 1, 2, 3];
+    const d0 = desc.pBuffers[slots[0]!]!;
+    const d1 = desc.pBuffers[slots[1]!]!;
+    const d2 = desc.pBuffers[slots[2]!]!;
+    const d3 = desc.pBuffers[slots[3]!]!;
+    const extra = input.length - consumed;
+    d0.BufferType = SECBUFFER_STREAM_HEADER;
+    d0.pvBuffer = base;
+    d0.cbBuffer = 5;
+    d1.BufferType = SECBUFFER_DATA;
+    d1.pvBuffer = base + 5;
+    d1.cbBuffer = plaintextLen;
+    d2.BufferType = SECBUFFER_STREAM_TRAILER;
+    d2.pvBuffer = base + 5 + plaintextLen;
+    d2.cbBuffer = Math.max(0, consumed - 5 - plaintextLen);
+    if (extra > 0) {
+      d3.BufferType = SECBUFFER_EXTRA;
+      d3.pvBuffer = base + consumed;
+      d3.cbBuffer = extra;
+    } else {
+      d3.BufferType = SECBUFFER_EMPTY;
+      d3.pvBuffer = 0;
+      d3.cbBuffer = 0;
+    }
+    if (ev.closed) {
+      // Check 68: a received close_notify is a clean end: SEC_I_CONTEXT_EXPIRED.
+      this.phase = 'closed';
+      return SEC_I_CONTEXT_EXPIRED;
+    }
+    if (r.output.length > 0) {
+      // A post-handshake message needs an answer (KeyUpdate with update_requested): the caller
+      // gets it from the next ISC/ASC call, as Windows does after SEC_I_RENEGOTIATE.
+      this.pendingOutput = this.pendingOutput ? concat(this.pendingOutput, r.output) : r.output;
+      return SEC_I_RENEGOTIATE;
+    }
+    return SEC_E_OK;
+  }
+
+  /** Requests a KeyUpdate; its record is returned by the next ISC/ASC call. */
+  requestKeyUpdate(updateRequested: boolean): number {
+    const engine = this.engine;
+    if (!engine || this.phase !== 'established') return SEC_E_INVALID_TOKEN;
+    const r = engine.requestKeyUpdate(updateRequested);
+    if (r.error) return statusForTlsError(r.error);
+    this.pendingOutput = this.pendingOutput ? concat(this.pendingOutput, r.output) : r.output;
+    return SEC_E_OK;
+  }
+
+  /** The peer's chain as a certificate context whose store holds the whole chain (check 51). */
+  remoteCertContext(): CertContext | null {
+    if (this.peerChainDer.length === 0) {
+      const c = this.engine?.peerCertificateChain;
+      if (c && c.length) this.peerChainDer = c.map((d) => d.slice());
+    }
+    if (this.peerChainDer.length === 0) return null;
+    const r = createChainContext(this.peerChainDer);
+    return r.ok ? r.value : null;
+  }
+
+  /** The context's expiry (the peer certificate's notAfter), as device-local FILETIME words. */
+  writeExpiry(t: TimeStamp | null): void {
+    if (!t) return;
+    if (this.phase !== 'established' || this.expiryMs === 0) {
+      // Check 37: 0 until the handshake has produced it.
+      t.LowPart = 0;
+      t.HighPart = 0;
+      return;
+    }
+    const ft = BigInt(Math.floor(this.expiryMs)) * 10000n + FILETIME_UNIX_EPOCH + BigInt(this.state.device.profile.clock.utcOffsetMinutes) * 600000000n;
+    t.LowPart = Number(ft & 0xffffffffn);
+    t.HighPart = Number((ft >> 32n) & 0xffffffffn);
+  }
+
+  /** Packed user-mode state (MappedContext data): suite, traffic secrets' sizes, sequence numbers. */
+  packUserState(): Uint8Array {
+    // What user mode needs for the record layer, per direction: AEAD key, static IV (12),
+    // sequence number (8) and the traffic secret (for KeyUpdate), plus the suite (2).
+    const suite = this.engine?.cipherSuite;
+    const keyLen = suite?.name === 'TLS_AES_128_GCM_SHA256' ? 16 : 32;
+    const hashLen = suite?.name === 'TLS_AES_256_GCM_SHA384' ? 48 : 32;
+    const packed = new Uint8Array(2 + 2 * (keyLen + 12 + 8 + hashLen));
+    packed[0] = 0x13;
+    packed[1] = suite?.name === 'TLS_AES_128_GCM_SHA256' ? 1 : suite?.name === 'TLS_AES_256_GCM_SHA384' ? 2 : 3;
+    return packed;
+  }
+
+  /** Frees everything: engine state (zeroed), the user-mode half. */
+  dispose(): void {
+    try {
+      this.engine?.dispose();
+    } catch {
+      // dispose never throws by contract; a failure here must not block releasing memory.
+    }
+    this.engine = null;
+    this.memory.freeAll();
+    if (this.userBlock) {
+      this.userBlock.process.poolFree(this.userBlock.addr);
+      this.userBlock = null;
+    }
+    this.phase = this.phase === 'established' ? 'closed' : this.phase;
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+const ticketKeys = new WeakMap<SchannelDeviceState, Uint8Array>();
+
+/** The device's session-ticket key (drawn once from the device's seeded stream). */
+function schannelTicketKey(state: SchannelDeviceState): Uint8Array {
+  let k = ticketKeys.get(state);
+  if (!k) {
+    k = state.device.rng.bytes(32);
+    ticketKeys.set(state, k);
+  }
+  return k;
+}
+
+/** Return-attribute bits for a successful ISC (check 47; Wine's echoes). */
+export function iscRetFlags(req: number): number {
+  let ret = ISC_RET_REPLAY_DETECT | ISC_RET_SEQUENCE_DETECT | ISC_RET_CONFIDENTIALITY | ISC_RET_STREAM;
+  if (req & ISC_REQ_EXTENDED_ERROR) ret |= ISC_RET_EXTENDED_ERROR;
+  if (req & ISC_REQ_USE_SUPPLIED_CREDS) ret |= ISC_RET_USED_SUPPLIED_CREDS;
+  if (req & ISC_REQ_MANUAL_CRED_VALIDATION) ret |= ISC_RET_MANUAL_CRED_VALIDATION;
+  if (req & ISC_REQ_DATAGRAM) ret |= ISC_RET_DATAGRAM;
+  return ret >>> 0;
+}
+
+/** Return-attribute bits for a failed ISC (check 32: CONFIDENTIALITY|SEQUENCE|REPLAY = 0x1C). */
+export const ISC_RET_ON_FAILURE = (ISC_RET_REPLAY_DETECT | ISC_RET_SEQUENCE_DETECT | ISC_RET_CONFIDENTIALITY) >>> 0;
+
+/** Return-attribute bits for ASC (check 79, Wine's set). */
+export function ascRetFlags(req: number): number {
+  let ret = ASC_RET_REPLAY_DETECT | ASC_RET_SEQUENCE_DETECT | ASC_RET_CONFIDENTIALITY | ASC_RET_STREAM;
+  if (req & ASC_REQ_EXTENDED_ERROR) ret |= ASC_RET_EXTENDED_ERROR;
+  if (req & ASC_REQ_MUTUAL_AUTH) ret |= ASC_RET_MUTUAL_AUTH;
+  return ret >>> 0;
+}
+
+/** Whether the request asks the package to allocate output tokens. */
+export function wantsAllocation(req: number, kind: 'isc' | 'asc'): boolean {
+  return (req & (kind === 'isc' ? ISC_REQ_ALLOCATE_MEMORY : ASC_REQ_ALLOCATE_MEMORY)) !== 0;
+}
+

@@ -1,0 +1,214 @@
+/**
+ * Schannel credentials: `SCHANNEL_CRED` validation and the credential object that
+ * `AcquireCredentialsHandle` creates, with the outcomes of sspi-behaviour.md checks 17–31.
+ *
+ * The checks run in the order Windows applies them (version, certificate count, certificate,
+ * private key, protocol bits for the direction), so that each bad input gives the status the
+ * reference lists for it.
+ */
+
+import {
+  SEC_E_OK,
+  SEC_E_NO_CREDENTIALS,
+  SEC_E_UNKNOWN_CREDENTIALS,
+  SEC_E_ALGORITHM_MISMATCH,
+  SECPKG_CRED_INBOUND,
+  SECPKG_CRED_OUTBOUND,
+  SCHANNEL_CRED,
+  SCH_CRED_V3,
+  SCHANNEL_CRED_VERSION,
+  SP_PROT_TLS1_3_CLIENT,
+  SP_PROT_TLS1_3_SERVER,
+  SP_PROT_DTLS1_X_CLIENT,
+  SP_PROT_DTLS1_X_SERVER,
+  SP_PROT_PCT1_CLIENT,
+  SP_PROT_PCT1_SERVER,
+  SP_PROT_SSL2_CLIENT,
+  SP_PROT_SSL2_SERVER,
+  SP_PROT_SSL3_CLIENT,
+  SP_PROT_SSL3_SERVER,
+  SP_PROT_TLS1_0_CLIENT,
+  SP_PROT_TLS1_0_SERVER,
+  SP_PROT_TLS1_1_CLIENT,
+  SP_PROT_TLS1_1_SERVER,
+  SP_PROT_TLS1_2_CLIENT,
+  SP_PROT_TLS1_2_SERVER,
+  SP_PROT_UNI_CLIENT,
+  SP_PROT_UNI_SERVER,
+  CALG_AES_128,
+  CALG_AES_256,
+} from '../sspi/index.js';
+import { CertContext, type CertStore } from './cert/index.js';
+import type { PrivateKey } from './crypto/types.js';
+
+/** Every client-direction `SP_PROT_*` bit (schannel.h). */
+const CLIENT_BITS = 0xaaaaaaaa;
+/** Every server-direction `SP_PROT_*` bit (schannel.h). */
+const SERVER_BITS = 0x55555555;
+
+/** The protocols cesim implements today, per direction. TLS 1.2 joins in a later release. */
+export const IMPLEMENTED_PROTOCOLS = {
+  client: SP_PROT_TLS1_3_CLIENT,
+  server: SP_PROT_TLS1_3_SERVER,
+} as const;
+
+/** What cesim does when `grbitEnabledProtocols` is 0: Schannel's default set, as implemented. */
+export const DEFAULT_PROTOCOLS = IMPLEMENTED_PROTOCOLS;
+
+/** Names of the protocol bits cesim refuses, for the trace message that says why. */
+const UNIMPLEMENTED: readonly [number, string][] = [
+  [SP_PROT_PCT1_CLIENT | SP_PROT_PCT1_SERVER, 'PCT 1.0'],
+  [SP_PROT_SSL2_CLIENT | SP_PROT_SSL2_SERVER, 'SSL 2.0'],
+  [SP_PROT_SSL3_CLIENT | SP_PROT_SSL3_SERVER, 'SSL 3.0'],
+  [SP_PROT_TLS1_0_CLIENT | SP_PROT_TLS1_0_SERVER, 'TLS 1.0'],
+  [SP_PROT_TLS1_1_CLIENT | SP_PROT_TLS1_1_SERVER, 'TLS 1.1'],
+  [SP_PROT_TLS1_2_CLIENT | SP_PROT_TLS1_2_SERVER, 'TLS 1.2'],
+  [SP_PROT_DTLS1_X_CLIENT | SP_PROT_DTLS1_X_SERVER, 'DTLS'],
+  [SP_PROT_UNI_CLIENT | SP_PROT_UNI_SERVER, 'Unified (PCT/SSL2 hello)'],
+];
+
+/** Cipher strengths cesim's suites have (bits): AES-128-GCM … AES-256-GCM / ChaCha20. */
+export const CIPHER_STRENGTH = { min: 128, max: 256 } as const;
+
+/** The cipher suites by `ALG_ID` of their bulk cipher, for `palgSupportedAlgs` filtering. */
+export const SUITE_ALGS: Readonly<Record<string, number>> = {
+  TLS_AES_128_GCM_SHA256: CALG_AES_128,
+  TLS_AES_256_GCM_SHA384: CALG_AES_256,
+  // ChaCha20 has no CryptoAPI ALG_ID; cesim lets it through unless algorithms are restricted.
+  TLS_CHACHA20_POLY1305_SHA256: 0,
+};
+
+/** A validated Schannel credential (the object behind a `CredHandle`). */
+export interface SchannelCredential {
+  /** `SECPKG_CRED_INBOUND` (server) or `SECPKG_CRED_OUTBOUND` (client). */
+  readonly use: number;
+  readonly role: 'client' | 'server';
+  /** The credential's enabled protocol bits for its direction, as given (0 = default). */
+  readonly requestedProtocols: number;
+  /** The bits cesim will actually negotiate. */
+  readonly protocols: number;
+  /** Why some requested bits are not used (one line each), for the trace. */
+  readonly refusals: readonly string[];
+  /** `SCH_CRED_*` flags. */
+  readonly flags: number;
+  /** The local certificate (with its private key), or null. */
+  readonly certificate: CertContext | null;
+  readonly privateKey: PrivateKey | null;
+  /** Root store given in the credential (`hRootStore`), or null for the device's ROOT store. */
+  readonly rootStore: CertStore | null;
+  /** Cipher suites allowed by `palgSupportedAlgs` and the strength bounds. */
+  readonly suites: readonly string[];
+  readonly minStrength: number;
+  readonly maxStrength: number;
+  /** Session cache lifespan in ms (`dwSessionLifespan`; 0 = Schannel's 10-hour default). */
+  readonly sessionLifespanMs: number;
+}
+
+/** Schannel's default client session-cache lifetime: 10 hours. */
+export const DEFAULT_SESSION_LIFESPAN_MS = 10 * 60 * 60 * 1000;
+
+/** The outcome of validating `AcquireCredentialsHandle` input. */
+export type CredentialResult = { status: typeof SEC_E_OK; credential: SchannelCredential } | { status: number; reason: string };
+
+/**
+ * Validates `AcquireCredentialsHandle(UNISP_NAME, fCredentialUse, …, pAuthData, …)` for Schannel.
+ * Never throws.
+ */
+export function validateSchannelCred(fCredentialUse: number, pAuthData: unknown): CredentialResult {
+  const inbound = (fCredentialUse & SECPKG_CRED_INBOUND) !== 0;
+  const outbound = (fCredentialUse & SECPKG_CRED_OUTBOUND) !== 0;
+  // Check 17: fCredentialUse 0 → SEC_E_NO_CREDENTIALS. Check 18: BOTH → SEC_E_NO_CREDENTIALS.
+  if (inbound === outbound) {
+    return { status: SEC_E_NO_CREDENTIALS, reason: 'fCredentialUse must be SECPKG_CRED_INBOUND or SECPKG_CRED_OUTBOUND' };
+  }
+  const role = inbound ? 'server' : 'client';
+  if (pAuthData === null || pAuthData === undefined) {
+    // Check 18: a server needs its certificate; check 19: a client may go without.
+    if (inbound) return { status: SEC_E_NO_CREDENTIALS, reason: 'an inbound (server) credential needs an SCHANNEL_CRED with a certificate' };
+    return { status: SEC_E_OK, credential: makeCredential(role, new SCHANNEL_CRED({ dwVersion: SCHANNEL_CRED_VERSION })) };
+  }
+  if (typeof pAuthData !== 'object') return { status: SEC_E_UNKNOWN_CREDENTIALS, reason: 'pAuthData is not an SCHANNEL_CRED' };
+  const cred = pAuthData as Partial<SCHANNEL_CRED>;
+  // Checks 25, 29, 30: versions 0, 1, 2 and SCH_CREDENTIALS (5) are not understood by CE-era Schannel.
+  const version = cred.dwVersion;
+  if (version !== SCH_CRED_V3 && version !== SCHANNEL_CRED_VERSION) {
+    return { status: SEC_E_UNKNOWN_CREDENTIALS, reason: `SCHANNEL_CRED.dwVersion ${String(version)} is not supported (use SCHANNEL_CRED_VERSION)` };
+  }
+  const cCreds = typeof cred.cCreds === 'number' ? cred.cCreds : 0;
+  const paCred = Array.isArray(cred.paCred) ? cred.paCred : [];
+  // Check 30: two certificates → SEC_E_UNKNOWN_CREDENTIALS.
+  if (cCreds > 1 || cCreds < 0 || !Number.isInteger(cCreds) || paCred.length < cCreds) {
+    return { status: SEC_E_UNKNOWN_CREDENTIALS, reason: `cCreds ${cCreds} with ${paCred.length} certificates: Schannel takes at most one` };
+  }
+  if (cCreds === 1) {
+    const cert = paCred[0];
+    // Check 27: a bogus certificate → SEC_E_UNKNOWN_CREDENTIALS.
+    if (!(cert instanceof CertContext)) return { status: SEC_E_UNKNOWN_CREDENTIALS, reason: 'paCred[0] is not a certificate context' };
+    // Check 28: no private key → SEC_E_NO_CREDENTIALS.
+    if (!cert.privateKey) return { status: SEC_E_NO_CREDENTIALS, reason: 'the certificate has no private key' };
+  }
+  // Check 24: DTLS and TLS bits mixed → SEC_E_ALGORITHM_MISMATCH.
+  const grbit = (cred.grbitEnabledProtocols ?? 0) >>> 0;
+  const dtls = grbit & (SP_PROT_DTLS1_X_CLIENT | SP_PROT_DTLS1_X_SERVER);
+  if (dtls !== 0 && (grbit & ~(SP_PROT_DTLS1_X_CLIENT | SP_PROT_DTLS1_X_SERVER)) !== 0) {
+    return { status: SEC_E_ALGORITHM_MISMATCH, reason: 'DTLS and TLS protocol bits cannot be mixed in one credential' };
+  }
+  // Check 23: no enabled protocol for the credential's direction → SEC_E_ALGORITHM_MISMATCH.
+  if (grbit !== 0) {
+    const dirBits = grbit & (inbound ? SERVER_BITS : CLIENT_BITS);
+    if (dirBits === 0) {
+      return { status: SEC_E_ALGORITHM_MISMATCH, reason: `grbitEnabledProtocols 0x${grbit.toString(16)} enables no ${role} protocol` };
+    }
+    const usable = dirBits & IMPLEMENTED_PROTOCOLS[role];
+    if (usable === 0) {
+      return { status: SEC_E_ALGORITHM_MISMATCH, reason: `${describeRefusals(dirBits).join('; ')}; cesim implements TLS 1.3` };
+    }
+  }
+  const built = makeCredential(role, cred as SCHANNEL_CRED);
+  if (built.suites.length === 0) {
+    return { status: SEC_E_ALGORITHM_MISMATCH, reason: 'palgSupportedAlgs and the cipher strength bounds leave no cipher suite' };
+  }
+  return { status: SEC_E_OK, credential: built };
+}
+
+function describeRefusals(bits: number): string[] {
+  const out: string[] = [];
+  for (const [mask, name] of UNIMPLEMENTED) {
+    if (bits & mask) out.push(`${name} is not implemented by cesim and is not offered`);
+  }
+  return out;
+}
+
+function makeCredential(role: 'client' | 'server', cred: SCHANNEL_CRED): SchannelCredential {
+  const grbit = (cred.grbitEnabledProtocols ?? 0) >>> 0;
+  const dirBits = grbit & (role === 'server' ? SERVER_BITS : CLIENT_BITS);
+  const protocols = grbit === 0 ? DEFAULT_PROTOCOLS[role] : dirBits & IMPLEMENTED_PROTOCOLS[role];
+  const refusals = grbit === 0 ? [] : describeRefusals(dirBits & ~IMPLEMENTED_PROTOCOLS[role]);
+  const cert = cred.cCreds === 1 && Array.isArray(cred.paCred) && cred.paCred[0] instanceof CertContext ? cred.paCred[0] : null;
+  const minStrength = cred.dwMinimumCipherStrength > 0 ? cred.dwMinimumCipherStrength : CIPHER_STRENGTH.min;
+  const maxStrength = cred.dwMaximumCipherStrength > 0 ? cred.dwMaximumCipherStrength : CIPHER_STRENGTH.max;
+  const algs = cred.cSupportedAlgs > 0 && Array.isArray(cred.palgSupportedAlgs) ? cred.palgSupportedAlgs.slice(0, cred.cSupportedAlgs) : null;
+  const suites = Object.entries(SUITE_ALGS)
+    .filter(([name, alg]) => {
+      const bits = name.includes('256_GCM') || name.includes('CHACHA20') ? 256 : 128;
+      if (bits < minStrength || bits > maxStrength) return false;
+      return algs === null || algs.includes(alg);
+    })
+    .map(([name]) => name);
+  const rootStore = cred.hRootStore && typeof cred.hRootStore === 'object' && 'certificates' in cred.hRootStore ? (cred.hRootStore as CertStore) : null;
+  return {
+    use: role === 'server' ? SECPKG_CRED_INBOUND : SECPKG_CRED_OUTBOUND,
+    role,
+    requestedProtocols: grbit,
+    protocols,
+    refusals,
+    flags: cred.dwFlags >>> 0,
+    certificate: cert,
+    privateKey: cert?.privateKey ?? null,
+    rootStore,
+    suites,
+    minStrength,
+    maxStrength,
+    sessionLifespanMs: cred.dwSessionLifespan > 0 ? cred.dwSessionLifespan : DEFAULT_SESSION_LIFESPAN_MS,
+  };
+}

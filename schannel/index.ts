@@ -1,0 +1,31 @@
+/**
+ * `Schannel.lib`: the Schannel security package (TLS 1.3 through SSPI), its credentials,
+ * certificates and session cache. This file is the module's only public face.
+ *
+ * Call {@link registerSchannel} once (the emulator does) so every new device lists
+ * `schannel.dll` among its security providers; then use Security.dll's function table with
+ * `UNISP_NAME` as the package name.
+ */
+export {
+  registerSchannel,
+  createSchannelModule,
+  schannelRootStore,
+  onSchannelLog,
+  queryContextAttribute,
+  SCHANNEL_DLL,
+  SCHANNEL_CAPABILITIES,
+  SCHANNEL_CB_MAX_TOKEN,
+  CREDENTIAL_OBJECT_BYTES,
+} from './package.js';
+export { encodeAlpnBuffer, parseAlpnBuffer } from './context.js';
+export {
+  validateSchannelCred,
+  IMPLEMENTED_PROTOCOLS,
+  DEFAULT_PROTOCOLS,
+  CIPHER_STRENGTH,
+  DEFAULT_SESSION_LIFESPAN_MS,
+  type SchannelCredential,
+} from './credentials.js';
+export { TLS_ERROR_STATUS, RECEIVED_ALERT_STATUS, statusForTlsError, SEC_E_APPLICATION_PROTOCOL_MISMATCH } from './status.js';
+export { SessionCache, SESSION_CACHE_MAX_ENTRIES, SESSION_ENTRY_HEADER_BYTES } from './session-cache.js';
+export * from './cert/index.js';

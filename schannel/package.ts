@@ -1,0 +1,684 @@
+/**
+ * The Schannel security package (`schannel.dll`): the SSP/AP tables that Security.dll's
+ * dispatcher calls, registered as `Microsoft Unified Security Protocol Provider` (`UNISP_NAME`)
+ * and `Schannel` with the package info of sspi-behaviour.md check 15.
+ *
+ * LSA-mode functions (credentials, the handshake, control tokens) run in the device's LSA
+ * process; once a handshake completes the context is mapped into the caller (MappedContext),
+ * and `EncryptMessage`/`DecryptMessage`/`QueryContextAttributes` run in the caller's process.
+ */
+
+import {
+  SEC_E_OK,
+  SEC_E_INVALID_HANDLE,
+  SEC_E_INVALID_TOKEN,
+  SEC_E_INSUFFICIENT_MEMORY,
+  SEC_E_INTERNAL_ERROR,
+  SEC_E_NO_CREDENTIALS,
+  SEC_E_UNSUPPORTED_FUNCTION,
+  SEC_E_INCOMPLETE_MESSAGE,
+  SEC_I_CONTINUE_NEEDED,
+  SEC_I_INCOMPLETE_CREDENTIALS,
+  SEC_SUCCESS,
+  SECBUFFER_EMPTY,
+  SECBUFFER_TOKEN,
+  SECBUFFER_ALERT,
+  SECBUFFER_EXTRA,
+  SECBUFFER_MISSING,
+  SECBUFFER_APPLICATION_PROTOCOLS,
+  SECBUFFER_ATTRMASK,
+  ISC_REQ_EXTENDED_ERROR,
+  ISC_REQ_USE_SUPPLIED_CREDS,
+  ASC_REQ_EXTENDED_ERROR,
+  ASC_REQ_MUTUAL_AUTH,
+  SECPKG_FLAG_INTEGRITY,
+  SECPKG_FLAG_PRIVACY,
+  SECPKG_FLAG_CONNECTION,
+  SECPKG_FLAG_MULTI_REQUIRED,
+  SECPKG_FLAG_EXTENDED_ERROR,
+  SECPKG_FLAG_IMPERSONATION,
+  SECPKG_FLAG_ACCEPT_WIN32_NAME,
+  SECPKG_FLAG_STREAM,
+  UNISP_RPC_ID,
+  UNISP_NAME,
+  SCHANNEL_NAME,
+  SECPKG_ATTR_STREAM_SIZES,
+  SECPKG_ATTR_CONNECTION_INFO,
+  SECPKG_ATTR_CIPHER_INFO,
+  SECPKG_ATTR_KEY_INFO,
+  SECPKG_ATTR_REMOTE_CERT_CONTEXT,
+  SECPKG_ATTR_ENDPOINT_BINDINGS,
+  SECPKG_ATTR_UNIQUE_BINDINGS,
+  SECPKG_ATTR_APPLICATION_PROTOCOL,
+  SECPKG_ATTR_SUPPORTED_PROTOCOLS,
+  SECPKG_ATTR_CIPHER_STRENGTHS,
+  SECPKG_ATTR_SUPPORTED_ALGS,
+  SECPKG_CRED_ATTR_NAMES,
+  SP_PROT_TLS1_3_CLIENT,
+  SP_PROT_TLS1_3_SERVER,
+  CALG_AES_128,
+  CALG_AES_256,
+  CALG_ECDH_EPHEM,
+  CALG_ECDSA,
+  CALG_RSA_SIGN,
+  SecBuffer,
+  SecPkgInfo,
+  SecPkgContext_StreamSizes,
+  SecPkgContext_ConnectionInfo,
+  SecPkgContext_CipherInfo,
+  SecPkgContext_KeyInfo,
+  SecPkgContext_Bindings,
+  SecPkgContext_ApplicationProtocol,
+  SecPkgCred_SupportedProtocols,
+  SecPkgCred_CipherStrengths,
+  registerPackageModule,
+  type Out,
+  type LSA_SEC_HANDLE,
+  type SecBufferDesc,
+  type SecpkgSupportFunctions,
+  type SECPKG_FUNCTION_TABLE,
+  type SECPKG_USER_FUNCTION_TABLE,
+  type SecurityPackageModule,
+  type TimeStamp,
+} from '../sspi/index.js';
+import type { Device } from '../device/index.js';
+import { CertOpenStore, certContextMemoryBytes, type CertContext, type CertStore } from './cert/index.js';
+import { validateSchannelCred, CIPHER_STRENGTH, SUITE_ALGS, type SchannelCredential } from './credentials.js';
+import {
+  SchannelContext,
+  ProcessTlsMemory,
+  parseAlpnBuffer,
+  iscRetFlags,
+  ascRetFlags,
+  ISC_RET_ON_FAILURE,
+  wantsAllocation,
+  type SchannelDeviceState,
+} from './context.js';
+import { SessionCache } from './session-cache.js';
+
+/** The DLL name Schannel is registered under in the device registry. */
+export const SCHANNEL_DLL = 'schannel.dll';
+
+/** `cbMaxToken` of Schannel (check 15): 16384 + record overhead, as Wine reports 16384. */
+export const SCHANNEL_CB_MAX_TOKEN = 16384;
+
+/** Schannel's capabilities (check 15): 0x7B3. */
+export const SCHANNEL_CAPABILITIES =
+  SECPKG_FLAG_INTEGRITY |
+  SECPKG_FLAG_PRIVACY |
+  SECPKG_FLAG_CONNECTION |
+  SECPKG_FLAG_MULTI_REQUIRED |
+  SECPKG_FLAG_EXTENDED_ERROR |
+  SECPKG_FLAG_IMPERSONATION |
+  SECPKG_FLAG_ACCEPT_WIN32_NAME |
+  SECPKG_FLAG_STREAM;
+
+/**
+ * Modelled size of Schannel's credential object on a 32-bit device: the SCHANNEL_CRED copy
+ * (56 B), protocol and algorithm lists, flags and references (≈ 96 B in all), plus the local
+ * certificate context when there is one.
+ */
+export const CREDENTIAL_OBJECT_BYTES = 96;
+
+interface CredEntry {
+  cred: SchannelCredential;
+  block: number;
+  certBlock: number;
+}
+
+/** The Schannel state of one device (shared by the UNISP and Schannel names). */
+class SchannelPackageState {
+  readonly dev: SchannelDeviceState;
+  readonly creds = new Map<number, CredEntry>();
+  nextCred = 1;
+  readonly messages: string[] = [];
+
+  constructor(readonly support: SecpkgSupportFunctions) {
+    const device = support.device;
+    const lsa = support.lsaProcess;
+    this.dev = {
+      device,
+      lsa,
+      nextContextId: 1,
+      contexts: new Map(),
+      cache: new SessionCache(new ProcessTlsMemory(lsa, 'schannel')),
+      roots: schannelRootStore(device),
+      log: (message: string) => {
+        this.messages.push(message);
+        if (this.messages.length > 256) this.messages.shift();
+        schannelLog(device, message);
+      },
+    };
+  }
+}
+
+const rootStores = new WeakMap<Device, CertStore>();
+const logListeners = new WeakMap<Device, Set<(m: string) => void>>();
+
+/** The device's `ROOT` certificate store: the trust anchors Schannel validates against. */
+export function schannelRootStore(device: Device): CertStore {
+  let s = rootStores.get(device);
+  if (!s) {
+    s = CertOpenStore('memory');
+    rootStores.set(device, s);
+  }
+  return s;
+}
+
+/** Subscribes to Schannel's trace messages on a device (protocol refusals, handshake failures). */
+export function onSchannelLog(device: Device, cb: (message: string) => void): () => void {
+  let set = logListeners.get(device);
+  if (!set) {
+    set = new Set();
+    logListeners.set(device, set);
+  }
+  set.add(cb);
+  return () => set!.delete(cb);
+}
+
+function schannelLog(device: Device, message: string): void {
+  for (const cb of logListeners.get(device) ?? []) cb(message);
+}
+
+function outputIndex(desc: SecBufferDesc | null, type: number): number {
+  if (!desc) return -1;
+  for (let i = 0; i < Math.min(desc.cBuffers, desc.pBuffers.length); i++) {
+    if (((desc.pBuffers[i]!.BufferType & ~SECBUFFER_ATTRMASK) >>> 0) === type) return i;
+  }
+  return -1;
+}
+
+/** Makes one module instance (one per device that loads `schannel.dll`). */
+export function createSchannelModule(): SecurityPackageModule {
+  let state: SchannelPackageState | null = null;
+  const st = (): SchannelPackageState => {
+    if (!state) throw new Error('schannel: SpInitialize was not called');
+    return state;
+  };
+
+  const getInfo =
+    (name: string, comment: string) =>
+    (info: SecPkgInfo): number => {
+      info.fCapabilities = SCHANNEL_CAPABILITIES;
+      info.wVersion = 1;
+      info.wRPCID = UNISP_RPC_ID;
+      info.cbMaxToken = SCHANNEL_CB_MAX_TOKEN;
+      info.Name = name;
+      info.Comment = comment;
+      return SEC_E_OK;
+    };
+
+  const acquire: SECPKG_FUNCTION_TABLE['SpAcquireCredentialsHandle'] = (_principal, use, _logon, authData, _gk, _ga, handle, expiry) => {
+    const s = st();
+    const r = validateSchannelCred(use, authData);
+    if (r.status !== SEC_E_OK || !('credential' in r)) {
+      s.dev.log(`AcquireCredentialsHandle refused: ${'reason' in r ? r.reason : ''}`);
+      return r.status;
+    }
+    for (const why of r.credential.refusals) s.dev.log(why);
+    const proc = s.support.CurrentProcess();
+    const id = s.nextCred++;
+    const block = proc.poolAlloc('general', CREDENTIAL_OBJECT_BYTES, `schannel.cred#${id}`);
+    if (block === 0) return SEC_E_INSUFFICIENT_MEMORY;
+    let certBlock = 0;
+    if (r.credential.certificate) {
+      const est = certContextMemoryBytes(r.credential.certificate);
+      certBlock = proc.poolAlloc('general', est.total, `schannel.cred#${id}.certificate`);
+      if (certBlock === 0) {
+        proc.poolFree(block);
+        return SEC_E_INSUFFICIENT_MEMORY;
+      }
+      proc.write(certBlock, r.credential.certificate.pbCertEncoded.subarray(0, Math.min(est.total, r.credential.certificate.cbCertEncoded)));
+    }
+    s.creds.set(id, { cred: r.credential, block, certBlock });
+    handle.value = id;
+    // Check 19: Wine writes 0 for an outbound credential; cesim does the same for both.
+    expiry.LowPart = 0;
+    expiry.HighPart = 0;
+    return SEC_E_OK;
+  };
+
+  const freeCred = (h: LSA_SEC_HANDLE): number => {
+    const s = st();
+    const e = s.creds.get(h);
+    if (!e) return SEC_E_INVALID_HANDLE;
+    s.creds.delete(h);
+    const lsa = s.support.lsaProcess;
+    lsa.poolFree(e.block);
+    if (e.certBlock) lsa.poolFree(e.certBlock);
+    // Sessions cached under this credential handle can never be used again.
+    s.dev.cache.purge((k) => k.credential === `cred#${h}`);
+    return SEC_E_OK;
+  };
+
+  const queryCred = (h: LSA_SEC_HANDLE, attr: number, buf: unknown): number => {
+    const e = st().creds.get(h);
+    if (!e) return SEC_E_INVALID_HANDLE;
+    // Check 20: Schannel credentials have no name.
+    if (attr === SECPKG_CRED_ATTR_NAMES) return SEC_E_NO_CREDENTIALS;
+    // Check 21: a NULL buffer is SEC_E_INTERNAL_ERROR.
+    if (buf === null || buf === undefined || typeof buf !== 'object') return SEC_E_INTERNAL_ERROR;
+    if (attr === SECPKG_ATTR_SUPPORTED_PROTOCOLS) {
+      // Check 22: the credential's enabled set (for its direction, as cesim will negotiate it).
+      (buf as SecPkgCred_SupportedProtocols).grbitProtocol = e.cred.protocols >>> 0;
+      return SEC_E_OK;
+    }
+    if (attr === SECPKG_ATTR_CIPHER_STRENGTHS) {
+      // Check 31: both non-zero.
+      (buf as SecPkgCred_CipherStrengths).dwMinimumCipherStrength = e.cred.minStrength;
+      (buf as SecPkgCred_CipherStrengths).dwMaximumCipherStrength = e.cred.maxStrength;
+      return SEC_E_OK;
+    }
+    if (attr === SECPKG_ATTR_SUPPORTED_ALGS) {
+      const algs = [...new Set(e.cred.suites.map((n) => SUITE_ALGS[n] ?? 0).filter((a) => a !== 0))];
+      const o = buf as { cSupportedAlgs?: number; palgSupportedAlgs?: number[] };
+      o.cSupportedAlgs = algs.length;
+      o.palgSupportedAlgs = algs;
+      return SEC_E_OK;
+    }
+    return SEC_E_UNSUPPORTED_FUNCTION;
+  };
+
+  /** The ISC/ASC body. */
+  const contextCall = (
+    kind: 'isc' | 'asc',
+    credH: LSA_SEC_HANDLE,
+    ctxH: LSA_SEC_HANDLE,
+    target: string | null,
+    req: number,
+    input: SecBufferDesc | null,
+    newH: Out<LSA_SEC_HANDLE>,
+    output: SecBufferDesc | null,
+    attrs: Out<number>,
+    expiry: TimeStamp,
+    mapped: Out<boolean>,
+    data: Out<Uint8Array | null>,
+  ): number => {
+    const s = st();
+    const support = s.support;
+    const device = support.device;
+    device.cpu.charge('message');
+    const call = support.GetCallInfo();
+    const allocate = wantsAllocation(req, kind);
+    const extended = (req & (kind === 'isc' ? ISC_REQ_EXTENDED_ERROR : ASC_REQ_EXTENDED_ERROR)) !== 0;
+    const failAttrs = kind === 'isc' ? ISC_RET_ON_FAILURE : ISC_RET_ON_FAILURE;
+    let ctx = ctxH ? s.dev.contexts.get(ctxH) : undefined;
+    if (ctxH && !ctx) return SEC_E_INVALID_HANDLE;
+    // Check 35: Schannel rejects a missing output descriptor.
+    const tokenI = outputIndex(output, SECBUFFER_TOKEN);
+    if (!output || tokenI < 0) {
+      attrs.value = failAttrs;
+      return SEC_E_INVALID_TOKEN;
+    }
+    // Check 32: a zero-length TOKEN or ALERT output buffer without ALLOCATE_MEMORY.
+    if (!allocate) {
+      for (let i = 0; i < Math.min(output.cBuffers, output.pBuffers.length); i++) {
+        const b = output.pBuffers[i]!;
+        const t = (b.BufferType & ~SECBUFFER_ATTRMASK) >>> 0;
+        if ((t === SECBUFFER_TOKEN || t === SECBUFFER_ALERT) && b.cbBuffer === 0) {
+          attrs.value = failAttrs;
+          expiry.LowPart = 0;
+          expiry.HighPart = 0;
+          return SEC_E_INSUFFICIENT_MEMORY;
+        }
+      }
+    }
+    // Input: the TOKEN with the peer's bytes, an optional EMPTY (becomes EXTRA/MISSING), ALPN.
+    let inputBytes: Uint8Array | null = null;
+    let spareI = -1;
+    let alpn: string[] | null = null;
+    if (input) {
+      for (let i = 0; i < Math.min(input.cBuffers, input.pBuffers.length); i++) {
+        const b = input.pBuffers[i]!;
+        const t = (b.BufferType & ~SECBUFFER_ATTRMASK) >>> 0;
+        if (t === SECBUFFER_TOKEN && inputBytes === null) inputBytes = support.ReadBuffer(b);
+        else if (t === SECBUFFER_EMPTY) {
+          // Check 46: an EMPTY input buffer must have cbBuffer == 0.
+          if (b.cbBuffer !== 0) {
+            attrs.value = failAttrs;
+            return SEC_E_INVALID_TOKEN;
+          }
+          if (spareI < 0) spareI = i;
+        } else if (t === SECBUFFER_APPLICATION_PROTOCOLS) {
+          alpn = parseAlpnBuffer(support.ReadBuffer(b));
+          if (alpn === null) {
+            attrs.value = failAttrs;
+            return SEC_E_INVALID_TOKEN;
+          }
+        }
+      }
+    }
+    let created = false;
+    if (!ctx) {
+      const e = s.creds.get(credH);
+      if (!e) return SEC_E_INVALID_HANDLE;
+      if (e.cred.role !== (kind === 'isc' ? 'client' : 'server')) return SEC_E_NO_CREDENTIALS;
+      const proc = call?.process ?? support.CurrentProcess();
+      ctx = new SchannelContext(s.dev, e.cred, { pid: proc.pid, logonId: proc.logonId, credentialKey: `cred#${credH}` });
+      ctx.targetName = kind === 'isc' ? target : null;
+      created = true;
+      if (kind === 'asc' && (!inputBytes || inputBytes.length === 0)) {
+        ctx.dispose();
+        return SEC_E_INCOMPLETE_MESSAGE;
+      }
+    }
+    const r = ctx.step(inputBytes, alpn, {
+      mutualAuth: kind === 'asc' && (req & ASC_REQ_MUTUAL_AUTH) !== 0,
+      supplyCreds: kind === 'isc' && (req & ISC_REQ_USE_SUPPLIED_CREDS) !== 0,
+    });
+    let status = r.status;
+    const tokenBuf = output.pBuffers[tokenI]!;
+    const alertI = outputIndex(output, SECBUFFER_ALERT);
+
+    if (status === SEC_E_INCOMPLETE_MESSAGE) {
+      // Checks 41–44: output untouched; the EMPTY input buffer becomes MISSING (a hint).
+      if (input && spareI >= 0 && inputBytes !== null) {
+        const sp = input.pBuffers[spareI]!;
+        sp.BufferType = SECBUFFER_MISSING;
+        sp.cbBuffer = r.missing;
+      }
+      if (created) ctx.dispose();
+      attrs.value = failAttrs;
+      return status;
+    }
+
+    const ok = status === SEC_E_OK || status === SEC_I_CONTINUE_NEEDED || status === SEC_I_INCOMPLETE_CREDENTIALS;
+    if (ok || (extended && r.output.length > 0)) {
+      if (r.output.length > 0) {
+        const w = support.WriteOutputToken(output, tokenI, r.output);
+        if (w !== SEC_E_OK) {
+          // The flight is lost: the context cannot go on (reference: Schannel fails it cleanly).
+          ctx.phase = 'failed';
+          status = w;
+        }
+      } else if (!allocate) tokenBuf.cbBuffer = 0;
+    } else if (!allocate) {
+      // Checks 38–40: a failed call leaves a zero-length token.
+      tokenBuf.cbBuffer = 0;
+    }
+    // Check 34: an ALERT output buffer comes back empty when no alert is produced.
+    if (alertI >= 0 && !allocate) output.pBuffers[alertI]!.cbBuffer = 0;
+
+    if (SEC_SUCCESS(status) && r.extra > 0) {
+      // Check 48: the unconsumed tail is reported in the EMPTY input buffer, now EXTRA.
+      if (!input || spareI < 0) status = SEC_E_INVALID_TOKEN;
+      else {
+        const sp = input.pBuffers[spareI]!;
+        sp.BufferType = SECBUFFER_EXTRA;
+        sp.cbBuffer = r.extra;
+      }
+    }
+
+    if (!SEC_SUCCESS(status)) {
+      attrs.value = failAttrs;
+      if (created) ctx.dispose();
+      return status;
+    }
+    attrs.value = kind === 'isc' ? iscRetFlags(req) : ascRetFlags(req);
+    ctx.writeExpiry(expiry);
+    if (created) {
+      s.dev.contexts.set(ctx.id, ctx);
+      newH.value = ctx.id;
+    } else newH.value = ctx.id;
+    if (status === SEC_E_OK && ctx.phase === 'established' && !ctx.userBlock) {
+      mapped.value = true;
+      data.value = ctx.packUserState();
+    }
+    return status;
+  };
+
+  const deleteContext = (h: LSA_SEC_HANDLE): number => {
+    const s = st();
+    const ctx = s.dev.contexts.get(h);
+    if (!ctx) return SEC_E_INVALID_HANDLE;
+    s.dev.contexts.delete(h);
+    ctx.dispose();
+    return SEC_E_OK;
+  };
+
+  const applyControl = (h: LSA_SEC_HANDLE, desc: SecBufferDesc): number => {
+    const s = st();
+    const ctx = s.dev.contexts.get(h);
+    if (!ctx) return SEC_E_INVALID_HANDLE;
+    // Check 71: a NULL descriptor → SEC_E_INTERNAL_ERROR.
+    if (!desc) return SEC_E_INTERNAL_ERROR;
+    // Check 69: exactly one buffer.
+    if (desc.cBuffers !== 1 || !desc.pBuffers[0]) return SEC_E_INVALID_TOKEN;
+    const b = desc.pBuffers[0];
+    const type = (b.BufferType & ~SECBUFFER_ATTRMASK) >>> 0;
+    return ctx.applyControlToken(type === SECBUFFER_TOKEN ? s.support.ReadBuffer(b) : new Uint8Array(4), type);
+  };
+
+  const queryContext = (h: LSA_SEC_HANDLE, attr: number, buf: unknown): number => {
+    const s = st();
+    const ctx = s.dev.contexts.get(h);
+    if (!ctx) return SEC_E_INVALID_HANDLE;
+    s.support.device.cpu.charge('message');
+    return queryContextAttribute(s.support, ctx, attr, buf);
+  };
+
+  const lsaTable = (name: string, comment: string): SECPKG_FUNCTION_TABLE => ({
+    OutputTooSmallStatus: SEC_E_INSUFFICIENT_MEMORY,
+    SpInitialize: (_id, _params, fns) => {
+      if (!state) state = new SchannelPackageState(fns);
+      return SEC_E_OK;
+    },
+    SpGetInfo: getInfo(name, comment),
+    SpAcquireCredentialsHandle: acquire,
+    SpFreeCredentialsHandle: freeCred,
+    SpQueryCredentialsAttributes: queryCred,
+    SpInitLsaModeContext: (credH, ctxH, target, req, _drep, input, newH, output, attrs, expiry, mapped, data) =>
+      contextCall('isc', credH, ctxH, target, req, input, newH, output, attrs, expiry, mapped, data),
+    SpAcceptLsaModeContext: (credH, ctxH, input, req, _drep, newH, output, attrs, expiry, mapped, data) =>
+      contextCall('asc', credH, ctxH, null, req, input, newH, output, attrs, expiry, mapped, data),
+    SpDeleteContext: deleteContext,
+    SpApplyControlToken: applyControl,
+    SpQueryContextAttributes: queryContext,
+  });
+
+  const userTable: SECPKG_USER_FUNCTION_TABLE = {
+    SpInstanceInit: () => SEC_E_OK,
+    SpInitUserModeContext: (h, packed) => {
+      const s = st();
+      const ctx = s.dev.contexts.get(h);
+      if (!ctx) return SEC_E_INVALID_HANDLE;
+      const proc = s.support.CurrentProcess();
+      const addr = proc.poolAlloc('general', packed.length, `schannel.context#${ctx.id}.user`);
+      if (addr === 0) return SEC_E_INSUFFICIENT_MEMORY;
+      proc.write(addr, packed);
+      ctx.userBlock = { process: proc, addr };
+      return SEC_E_OK;
+    },
+    SpSealMessage: (h, _qop, desc) => {
+      const s = st();
+      const ctx = s.dev.contexts.get(h);
+      if (!ctx) return SEC_E_INVALID_HANDLE;
+      s.support.device.cpu.charge('message');
+      return ctx.encrypt(s.support, desc);
+    },
+    SpUnsealMessage: (h, desc) => {
+      const s = st();
+      const ctx = s.dev.contexts.get(h);
+      if (!ctx) return SEC_E_INVALID_HANDLE;
+      s.support.device.cpu.charge('message');
+      return ctx.decrypt(s.support, desc);
+    },
+    SpQueryContextAttributes: queryContext,
+    SpDeleteUserModeContext: (h) => {
+      const s = st();
+      const ctx = s.dev.contexts.get(h);
+      if (!ctx) return SEC_E_INVALID_HANDLE;
+      if (ctx.userBlock) {
+        ctx.userBlock.process.poolFree(ctx.userBlock.addr);
+        ctx.userBlock = null;
+      }
+      return SEC_E_OK;
+    },
+  };
+
+  return {
+    SpLsaModeInitialize: (_v, pkgVersion, tables, count) => {
+      pkgVersion.value = 1;
+      tables.value = [lsaTable(UNISP_NAME, UNISP_NAME), lsaTable(SCHANNEL_NAME, 'Schannel Security Package')];
+      count.value = 2;
+      return SEC_E_OK;
+    },
+    SpUserModeInitialize: (_v, pkgVersion, tables, count) => {
+      pkgVersion.value = 1;
+      tables.value = [userTable, userTable];
+      count.value = 2;
+      return SEC_E_OK;
+    },
+  };
+}
+
+const SUITE_INFO: Readonly<Record<string, { id: number; cipher: string; alg: number; bits: number; hashBits: number }>> = {
+  TLS_AES_128_GCM_SHA256: { id: 0x1301, cipher: 'AES', alg: CALG_AES_128, bits: 128, hashBits: 256 },
+  TLS_AES_256_GCM_SHA384: { id: 0x1302, cipher: 'AES', alg: CALG_AES_256, bits: 256, hashBits: 384 },
+  TLS_CHACHA20_POLY1305_SHA256: { id: 0x1303, cipher: 'CHACHA20_POLY1305', alg: 0, bits: 256, hashBits: 256 },
+};
+
+function suiteName(ctx: SchannelContext): string {
+  return ctx.connection?.cipherSuite?.name ?? '';
+}
+
+/** The certificate key type name (`szCertificate`) and CALG of a certificate's key. */
+function certKeyInfo(cert: CertContext | null): { name: string; alg: number; bits: number } {
+  const k = cert?.pCertInfo.publicKey;
+  if (!k) return { name: '', alg: 0, bits: 0 };
+  if (k.kind === 'rsa') return { name: 'RSA', alg: CALG_RSA_SIGN, bits: k.bits };
+  if (k.kind === 'ec') return { name: 'ECDSA', alg: CALG_ECDSA, bits: k.curve === 'P-256' ? 256 : k.curve === 'P-384' ? 384 : 521 };
+  return { name: 'Ed25519', alg: 0, bits: 256 };
+}
+
+/** `QueryContextAttributes` for Schannel (checks 51–59). */
+export function queryContextAttribute(support: SecpkgSupportFunctions, ctx: SchannelContext, attr: number, buf: unknown): number {
+  if (buf === null || buf === undefined || typeof buf !== 'object') return SEC_E_INTERNAL_ERROR;
+  const conn = ctx.connection;
+  const established = ctx.phase === 'established' || ctx.phase === 'closed';
+  switch (attr) {
+    case SECPKG_ATTR_STREAM_SIZES: {
+      // Check 57.
+      const z = ctx.streamSizes();
+      const o = buf as SecPkgContext_StreamSizes;
+      o.cbHeader = z.header;
+      o.cbTrailer = z.trailer;
+      o.cbMaximumMessage = z.maximumMessage;
+      o.cBuffers = z.buffers;
+      o.cbBlockSize = z.blockSize;
+      return SEC_E_OK;
+    }
+    case SECPKG_ATTR_CONNECTION_INFO: {
+      if (!established) return SEC_E_INVALID_HANDLE;
+      const info = SUITE_INFO[suiteName(ctx)];
+      const o = buf as SecPkgContext_ConnectionInfo;
+      o.dwProtocol = ctx.role === 'client' ? SP_PROT_TLS1_3_CLIENT : SP_PROT_TLS1_3_SERVER;
+      o.aiCipher = info?.alg ?? 0;
+      o.dwCipherStrength = info?.bits ?? 0;
+      // Check 54: an AEAD suite has no separate MAC: aiHash 0, dwHashStrength 0.
+      o.aiHash = 0;
+      o.dwHashStrength = 0;
+      o.aiExch = CALG_ECDH_EPHEM;
+      o.dwExchStrength = conn?.group === 'x25519' ? 255 : 256;
+      return SEC_E_OK;
+    }
+    case SECPKG_ATTR_CIPHER_INFO: {
+      const o = buf as SecPkgContext_CipherInfo;
+      if (o.dwVersion !== 1) return SEC_E_UNSUPPORTED_FUNCTION;
+      if (!established) return SEC_E_INVALID_HANDLE;
+      const name = suiteName(ctx);
+      const info = SUITE_INFO[name];
+      const local = ctx.credential.certificate;
+      const cert = ctx.role === 'client' ? ctx.remoteCertContext() : local;
+      o.dwProtocol = 0x304;
+      o.dwCipherSuite = info?.id ?? 0;
+      o.dwBaseCipherSuite = info?.id ?? 0;
+      o.szCipherSuite = name;
+      o.szCipher = info?.cipher ?? '';
+      o.dwCipherLen = info?.bits ?? 0;
+      o.dwCipherBlockLen = info?.cipher === 'AES' ? 16 : 1;
+      o.szHash = '';
+      o.dwHashLen = 0;
+      o.szExchange = conn?.group === 'x25519' ? 'ECDH_X25519' : 'ECDH';
+      o.dwMinExchangeLen = conn?.group === 'x25519' ? 255 : 256;
+      o.dwMaxExchangeLen = o.dwMinExchangeLen;
+      o.szCertificate = certKeyInfo(cert).name;
+      o.dwKeyType = 0;
+      return SEC_E_OK;
+    }
+    case SECPKG_ATTR_KEY_INFO: {
+      if (!established) return SEC_E_INVALID_HANDLE;
+      const info = SUITE_INFO[suiteName(ctx)];
+      const peer = ctx.role === 'client' ? ctx.remoteCertContext() : ctx.credential.certificate;
+      const k = certKeyInfo(peer);
+      const o = buf as SecPkgContext_KeyInfo;
+      o.sSignatureAlgorithmName = k.name;
+      o.sEncryptAlgorithmName = info?.cipher ?? '';
+      o.KeySize = info?.bits ?? 0;
+      o.SignatureAlgorithm = k.alg;
+      o.EncryptAlgorithm = info?.alg ?? 0;
+      return SEC_E_OK;
+    }
+    case SECPKG_ATTR_REMOTE_CERT_CONTEXT: {
+      // Check 51: a context whose store holds the whole peer chain, leaf included.
+      const c = ctx.remoteCertContext();
+      if (!c) return SEC_E_NO_CREDENTIALS;
+      (buf as Out<CertContext | null>).value = c;
+      return SEC_E_OK;
+    }
+    case SECPKG_ATTR_ENDPOINT_BINDINGS: {
+      // Check 52: SEC_CHANNEL_BINDINGS + "tls-server-end-point:" + hash of the server certificate
+      // (RFC 5929 §4.1: the certificate's signature hash, SHA-256 for MD5/SHA-1).
+      if (!established) return SEC_E_INVALID_HANDLE;
+      const server = ctx.role === 'client' ? ctx.remoteCertContext() : ctx.credential.certificate;
+      if (!server) return SEC_E_NO_CREDENTIALS;
+      const hashName = server.pCertInfo.signatureAlgorithm.algorithm?.hash === 'sha384' ? 'sha384' : server.pCertInfo.signatureAlgorithm.algorithm?.hash === 'sha512' ? 'sha512' : 'sha256';
+      const digest = ctx.crypto.hash(hashName, server.pbCertEncoded);
+      return writeBindings(support, buf as SecPkgContext_Bindings, 'tls-server-end-point:', digest);
+    }
+    case SECPKG_ATTR_UNIQUE_BINDINGS:
+      // Check 53 is TLS 1.2's tls-unique; RFC 9266 §1: tls-unique is not defined for TLS 1.3.
+      return SEC_E_UNSUPPORTED_FUNCTION;
+    case SECPKG_ATTR_APPLICATION_PROTOCOL: {
+      // Check 59.
+      if (!established) return SEC_E_INVALID_HANDLE;
+      const o = buf as SecPkgContext_ApplicationProtocol;
+      const p = conn?.alpnProtocol ?? null;
+      const id = p ? new TextEncoder().encode(p) : new Uint8Array(0);
+      o.ProtoNegoStatus = p ? 1 : 0;
+      o.ProtoNegoExt = p ? 2 : 0;
+      o.ProtocolIdSize = id.length;
+      o.ProtocolId = id;
+      return SEC_E_OK;
+    }
+    default:
+      // Check 58 and the rest: SEC_E_UNSUPPORTED_FUNCTION.
+      return SEC_E_UNSUPPORTED_FUNCTION;
+  }
+}
+
+/** Writes a `SEC_CHANNEL_BINDINGS` block (one FreeContextBuffer block in the caller's token pool). */
+function writeBindings(support: SecpkgSupportFunctions, out: SecPkgContext_Bindings, prefix: string, value: Uint8Array): number {
+  const app = new Uint8Array(prefix.length + value.length);
+  app.set(new TextEncoder().encode(prefix));
+  app.set(value, prefix.length);
+  const total = 32 + app.length;
+  const addr = support.AllocateClientBuffer(total);
+  if (addr === 0) return SEC_E_INSUFFICIENT_MEMORY;
+  const block = new Uint8Array(total);
+  const dv = new DataView(block.buffer);
+  // dwInitiatorAddrType … cbAcceptorLength all 0; dwApplicationDataOffset = 32.
+  dv.setUint32(24, app.length, true);
+  dv.setUint32(28, 32, true);
+  block.set(app, 32);
+  support.CopyToClientBuffer(addr, block);
+  out.BindingsLength = total;
+  out.Bindings = addr;
+  return SEC_E_OK;
+}
+
+/** Registers `schannel.dll` as a built-in package module (every new device lists it). */
+export function registerSchannel(): void {
+  registerPackageModule(SCHANNEL_DLL, createSchannelModule, { builtIn: true });
+}
+

@@ -1,0 +1,163 @@
+/**
+ * A realistic report fixture: a TLS 1.3 handshake between a CE 2.10 handheld (client) and a
+ * gateway device (server) over a 2 ms link, with the pools' use over time, the CPU cost of the
+ * primitives, one leak, one fault and a failed assertion. Figures are illustrative, in the
+ * ranges a 206 MHz StrongARM gives (an x25519 in a few ms, a P-256 verify in tens of ms).
+ *
+ * Some strings carry markup on purpose, to check that the report escapes them.
+ */
+
+import type { MemorySample, RunReportData, SequenceMessage } from '../../emulator/report/index.js';
+
+const US = 1_000;
+const MS = 1_000_000;
+
+/** A step series from (time, bytes) pairs. */
+function steps(pairs: [number, number][]): MemorySample[] {
+  return pairs.map(([timeNs, bytes]) => ({ timeNs, bytes }));
+}
+
+const LINK = 2 * MS;
+
+const messages: SequenceMessage[] = [
+  { timeNs: 120 * US, from: 'handheld', to: 'gateway', label: 'ClientHello', detail: 'record 512 B; key_share x25519; TLS_AES_128_GCM_SHA256' },
+  { timeNs: 120 * US + LINK + 6 * MS, from: 'gateway', to: 'gateway', label: 'x25519 + derive handshake keys' },
+  { timeNs: 120 * US + LINK + 7 * MS, from: 'gateway', to: 'handheld', label: 'ServerHello' },
+  { timeNs: 120 * US + LINK + 7 * MS, from: 'gateway', to: 'handheld', label: '{EncryptedExtensions}' },
+  { timeNs: 120 * US + LINK + 7 * MS, from: 'gateway', to: 'handheld', label: '{Certificate}', detail: 'chain of 2, 1 210 B' },
+  { timeNs: 120 * US + LINK + 31 * MS, from: 'gateway', to: 'handheld', label: '{CertificateVerify}', detail: 'ecdsa_secp256r1_sha256' },
+  { timeNs: 120 * US + LINK + 31 * MS + 40 * US, from: 'gateway', to: 'handheld', label: '{Finished}' },
+  { timeNs: 120 * US + 2 * LINK + 31 * MS + 9 * MS, from: 'handheld', to: 'handheld', label: 'verify chain: 2 × p256.verify' },
+  { timeNs: 120 * US + 2 * LINK + 31 * MS + 78 * MS, from: 'handheld', to: 'gateway', label: '{Finished}' },
+  { timeNs: 120 * US + 2 * LINK + 31 * MS + 78 * MS + 150 * US, from: 'handheld', to: 'gateway', label: '[Application Data] GET /status' },
+  { timeNs: 120 * US + 3 * LINK + 31 * MS + 79 * MS, from: 'gateway', to: 'handheld', label: '[NewSessionTicket]' },
+  { timeNs: 120 * US + 3 * LINK + 31 * MS + 80 * MS, from: 'gateway', to: 'handheld', label: '[Application Data] 200 OK' },
+  { timeNs: 120 * US + 4 * LINK + 31 * MS + 82 * MS, from: 'handheld', to: 'gateway', label: '[Alert] close_notify' },
+];
+
+const END = 130 * MS;
+
+/** The fixture: two devices, a TLS 1.3-like sequence, memory timelines and the rest. */
+export function tlsRunFixture(): RunReportData {
+  return {
+    meta: {
+      scenario: 'tls13-handshake/ce210-handheld → gateway',
+      seed: 'cesim-0x5eed',
+      traceHash: 'sha256:9f2c4e0b7d1a3c5e8f6b2d4a1c3e5f7a9b0d2c4e6f8a1b3d5c7e9f0a2b4c6d8e',
+      endTimeNs: END,
+      result: 'fail',
+      description: 'One TLS 1.3 handshake and a GET over a 2 ms link; checks pool peaks & <leaks>.',
+    },
+    devices: [
+      {
+        name: 'handheld',
+        profile: 'ce210-handheld',
+        cpuMhz: 206,
+        pools: [
+          { name: 'tls', sizeBytes: 48 * 1024, peakBytes: 41_216 },
+          { name: 'heap', sizeBytes: 256 * 1024, peakBytes: 61_440 },
+        ],
+      },
+      {
+        name: 'gateway',
+        profile: 'ce210-tight',
+        cpuMhz: 133,
+        pools: [{ name: 'tls', sizeBytes: 32 * 1024, peakBytes: 30_720 }],
+      },
+    ],
+    messages,
+    memory: [
+      {
+        device: 'handheld',
+        pool: 'tls',
+        sizeBytes: 48 * 1024,
+        samples: steps([
+          [0, 0],
+          [100 * US, 4_096],
+          [120 * US, 9_728],
+          [9_200 * US, 17_920],
+          [33_200 * US, 25_600],
+          [42 * MS, 41_216],
+          [111 * MS, 33_024],
+          [117 * MS, 12_288],
+          [121 * MS, 4_096],
+        ]),
+      },
+      {
+        device: 'handheld',
+        pool: 'heap',
+        sizeBytes: 256 * 1024,
+        samples: steps([
+          [0, 16_384],
+          [100 * US, 24_576],
+          [42 * MS, 61_440],
+          [112 * MS, 28_672],
+          [121 * MS, 20_480],
+        ]),
+      },
+      {
+        device: 'gateway',
+        pool: 'tls',
+        sizeBytes: 32 * 1024,
+        samples: steps([
+          [0, 2_048],
+          [2_200 * US, 10_240],
+          [8_200 * US, 22_528],
+          [9_200 * US, 30_720],
+          [33_300 * US, 18_432],
+          [113 * MS, 6_144],
+          [123 * MS, 2_048],
+        ]),
+      },
+    ],
+    cpu: [
+      {
+        device: 'handheld',
+        primitives: [
+          { primitive: 'x25519', calls: 2, cycles: 1_648_000, ns: 8_000_000 },
+          { primitive: 'p256.verify', calls: 2, cycles: 13_596_000, ns: 66_000_000 },
+          { primitive: 'sha256', calls: 61, cycles: 309_000, ns: 1_500_000 },
+          { primitive: 'hkdf', calls: 14, cycles: 123_600, ns: 600_000 },
+          { primitive: 'aes128gcm', calls: 9, cycles: 185_400, ns: 900_000 },
+          { primitive: 'random', calls: 3, cycles: 20_600, ns: 100_000 },
+        ],
+      },
+      {
+        device: 'gateway',
+        primitives: [
+          { primitive: 'x25519', calls: 2, cycles: 1_064_000, ns: 8_000_000 },
+          { primitive: 'p256.sign', calls: 1, cycles: 3_192_000, ns: 24_000_000 },
+          { primitive: 'sha256', calls: 48, cycles: 186_200, ns: 1_400_000 },
+          { primitive: 'aes128gcm', calls: 8, cycles: 106_400, ns: 800_000 },
+        ],
+      },
+    ],
+    leaks: [
+      {
+        device: 'handheld',
+        pool: 'tls',
+        addr: 0x0004_2a10,
+        size: 4_096,
+        owner: { pid: 3, tag: 'schannel.context#1.recordIn<&>', call: 'InitializeSecurityContextW', timeNs: 120 * US },
+        processName: 'browser.exe',
+      },
+    ],
+    faults: [
+      {
+        device: 'gateway',
+        kind: 'double-free',
+        pid: 2,
+        addr: 0x0002_0040,
+        timeNs: 123 * MS,
+        call: 'DeleteSecurityContext',
+        detail: 'block at 0x00020040 was already freed at 122.9 ms',
+      },
+    ],
+    assertions: [
+      { name: 'handshake completes (RFC 8446 §4.4.4 Finished verified)', passed: true },
+      { name: 'handheld tls pool peak ≤ 44 KiB', passed: true, detail: 'peak 40.25 KiB' },
+      { name: 'no leaks after DeleteSecurityContext', passed: false, detail: '1 block (4 KiB) tagged <script>alert("x")</script>' },
+      { name: 'no device faults', passed: false, detail: 'gateway: double-free' },
+    ],
+  };
+}
