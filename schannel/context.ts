@@ -456,12 +456,19 @@ export class SchannelContext {
       this.phase = ev.complete || engine.handshakeComplete ? 'established' : 'handshake';
       return { status: this.phase === 'established' ? SEC_E_OK : SEC_I_CONTINUE_NEEDED, output: r.output, extra: input?.length ?? 0, missing: 0 };
     }
-    if (this.phase !== 'handshake') {
-      return { status: this.phase === 'closed' ? SEC_I_CONTEXT_EXPIRED : SEC_E_INVALID_TOKEN, output: new Uint8Array(0), extra: 0, missing: 0 };
+    if (this.phase === 'closed') {
+      // Check 76: the control token is consumed once; without a new one there is nothing to send.
+      return { status: SEC_E_INCOMPLETE_MESSAGE, output: new Uint8Array(0), extra: 0, missing: 5 };
     }
+    if (this.phase !== 'handshake') return { status: SEC_E_INVALID_TOKEN, output: new Uint8Array(0), extra: 0, missing: 0 };
     if (!input || input.length === 0) {
       // Checks 41–42: nothing to work on yet.
       return { status: SEC_E_INCOMPLETE_MESSAGE, output: new Uint8Array(0), extra: 0, missing: 5 };
+    }
+    // Checks 38–39: bytes that do not start a TLS record (RFC 8446 §5.1 content types 20–23,
+    // legacy_record_version 0x03xx) are not a token at all.
+    if (input[0]! < 20 || input[0]! > 23 || (input.length > 1 && input[1] !== 3)) {
+      return { status: SEC_E_INVALID_TOKEN, output: new Uint8Array(0), extra: 0, missing: 0 };
     }
     const r = engine.receive(input);
     if (r.error) return this.fail(r.error, r.output);

@@ -154,9 +154,15 @@ export function pump(client: TlsClient, server: TlsServer, opts: { chunk?: numbe
     if (!server.handshakeComplete && serverBuf.length > 0) {
       const r = server.receive(serverBuf);
       res.serverEvents.push(...r.events);
-      if (r.error) { res.serverError = r.error; toClient = cat(toClient, r.output); break; }
       serverBuf = serverBuf.subarray(r.consumed);
       toClient = cat(toClient, r.output);
+      if (r.error) {
+        res.serverError = r.error;
+        const c = client.handshakeComplete ? client.open(toClient) : client.receive(cat(clientBuf, toClient));
+        res.clientEvents.push(...c.events);
+        if (c.error) res.clientError = c.error;
+        break;
+      }
     }
     clientBuf = cat(clientBuf, toClient);
     toClient = new Uint8Array(0);

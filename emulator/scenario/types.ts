@@ -1,0 +1,115 @@
+/**
+ * The scenario model: devices (profile, address, processes and the programs they run, forced
+ * allocation failures), links, scheduled faults, a virtual-time limit and assertions. JSON
+ * scenarios have exactly this shape (documented in `scenarios/schema.json`); TypeScript
+ * scenario modules may also give a program as a function or a program definition.
+ */
+import type { DeviceProfile } from '../../device/index.js';
+import type { ProgramDefinition, ProgramOutcome, ProgramRunContext } from '../programs/index.js';
+
+/** A custom firmware task in a TypeScript scenario: gets the run context, returns its outcome (or anything). */
+export type CustomProgram = (rc: ProgramRunContext) => Promise<ProgramOutcome | unknown>;
+
+/** One process on a device and the program it runs. */
+export interface ProcessSpec {
+  /** Process name (default `<program>.exe`). */
+  name?: string;
+  /** A built-in program's name; in a TypeScript scenario also a definition or a function. */
+  program: string | ProgramDefinition | CustomProgram;
+  /** The program's parameters. */
+  params?: Record<string, unknown>;
+  /** Start time, virtual ms (default 0). */
+  startMs?: number;
+  /** In a device group: replica i starts `i × staggerMs` later (default 0). */
+  staggerMs?: number;
+}
+
+/** A forced allocation failure rule on a device (exactly one of `nth`, `atCall`, `probability`, `match`). */
+export interface FailureSpec {
+  /** Fail the nth matching allocation (1-based). */
+  nth?: number;
+  /** Fail the allocation whose global call number on the device is this. */
+  atCall?: number;
+  /** Fail each matching allocation with this probability (seeded). */
+  probability?: number;
+  /** Fail every matching allocation. */
+  match?: boolean;
+  /** Owner tag pattern (glob, e.g. `schannel.*`). */
+  tag?: string;
+  /** Pool name (`heap` for LocalAlloc). */
+  pool?: string;
+  /** API call name pattern (e.g. `AcceptSecurityContext*`). */
+  call?: string;
+  /** How many allocations to fail once triggered. */
+  times?: number;
+}
+
+/** One device, or a group of `count` identical devices. */
+export interface DeviceSpec {
+  /** Device name; a group's members are `<name>-1` … `<name>-<count>`. */
+  name: string;
+  /** A built-in profile's name or a profile object (validated like `loadProfile`, `extends` allowed). */
+  profile: string | Record<string, unknown> | DeviceProfile;
+  /** IPv4 address; a group's members count up from it. */
+  address: string;
+  /** Number of identical devices (default 1). */
+  count?: number;
+  /** Check modelled stack use. */
+  stackCheck?: boolean;
+  processes?: ProcessSpec[];
+  failures?: FailureSpec[];
+}
+
+/** A link between two devices (or groups: every pair is linked). Times in virtual ms. */
+export interface LinkSpec {
+  between: [string, string];
+  latencyMs?: number;
+  bandwidthBps?: number;
+  mtu?: number;
+  loss?: number;
+  reorder?: number;
+  reorderDelayMs?: number;
+  duplicate?: number;
+  corrupt?: number;
+  jitterMs?: number;
+  queueBytes?: number;
+}
+
+/** A scheduled network fault. */
+export type FaultSpec =
+  | { kind: 'drop'; from: string; to: string; n: number }
+  | { kind: 'cut'; between: [string, string]; atMs: number; durationMs?: number }
+  | { kind: 'partition'; from: string; to: string; atMs: number; durationMs?: number };
+
+/** A check on the finished run. `device` names a device or a group; omitted: every device. */
+export type AssertionSpec = { name?: string } & (
+  | { kind: 'completes' }
+  | { kind: 'handshake-within'; ms: number; device?: string; process?: string }
+  | { kind: 'pool-peak-under'; device: string; pool: string; bytes: number }
+  | { kind: 'no-leaks'; device?: string }
+  | { kind: 'no-faults'; device?: string }
+  | { kind: 'status'; device: string; process?: string; status: string | string[] }
+);
+
+/** A scenario. */
+export interface Scenario {
+  name: string;
+  description?: string;
+  /** Root seed (default 1). */
+  seed?: number | string;
+  /** Virtual-time limit, ms (default 600000: ten virtual minutes). */
+  timeLimitMs?: number;
+  devices: DeviceSpec[];
+  links?: LinkSpec[];
+  faults?: FaultSpec[];
+  assertions?: AssertionSpec[];
+}
+
+/** A loaded scenario: the model, where relative file paths are resolved from, and where it came from. */
+export interface LoadedScenario {
+  scenario: Scenario;
+  /** Folder that relative paths (certificates) are resolved against. */
+  baseDir: string;
+  /** `builtin:<name>`, or the file path. */
+  source: string;
+}
