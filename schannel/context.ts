@@ -79,7 +79,7 @@ import {
   type ParsedCertificate,
 } from './cert/index.js';
 import { NobleCryptoProvider } from './crypto/provider.js';
-import type { CryptoProvider, PublicKey } from './crypto/types.js';
+import type { CryptoProvider, PublicKey, SignatureScheme } from './crypto/types.js';
 import { TlsClient } from './tls/client.js';
 import { TlsServer } from './tls/server.js';
 import { FILETIME_UNIX_EPOCH } from '../device/index.js';
@@ -114,7 +114,7 @@ export class ProcessTlsMemory implements TlsMemory {
 
   /** Allocates from `pool`; null when the pool is out (or a failure is forced). */
   alloc(pool: 'general' | 'io', size: number, tag: string): TlsBlock | null {
-    const addr = this.process.poolAlloc(pool, Math.max(1, size), `${this.prefix}.${tag.replace(/^tls\./, '')}`);
+    const addr = this.process.poolAlloc(pool, Math.max(1, size), this.prefix ? `${this.prefix}.${tag.replace(/^tls\./, '')}` : tag);
     if (addr === 0) return null;
     const block: TlsBlock = { addr, size, bytes: this.process.view(addr, size) };
     this.live.add(block);
@@ -309,8 +309,12 @@ export class SchannelContext {
     const cred = this.credential;
     const env = { crypto: this.crypto, memory: this.memory, nowMs: () => this.nowMs() };
     const chain = cred.certificate ? [cred.certificate.pbCertEncoded, ...this.issuerChain(cred.certificate)] : undefined;
+    const key = cred.privateKey;
+    // RFC 8446 §4.2.3: an RSASSA-PSS key (id-RSASSA-PSS SPKI) signs only with rsa_pss_pss_*.
+    const pssOnly = key?.kind === 'rsa' && key.pssOnly === true;
     const common = {
       cipherSuites: cred.suites as TlsClientConfig['cipherSuites'],
+      ...(pssOnly ? { privateKeySchemes: ['rsa_pss_pss_sha256', 'rsa_pss_pss_sha384', 'rsa_pss_pss_sha512'] as SignatureScheme[] } : {}),
       ...(alpn && alpn.length ? { alpn } : {}),
       verifyPeerCertificate: (c: Uint8Array[], ctx: { usage: 'serverAuth' | 'clientAuth' }) =>
         this.verifier(c, ctx.usage === 'serverAuth' ? 'server' : 'client'),
@@ -502,6 +506,9 @@ export class SchannelContext {
 
   private fail(error: TlsError, output: Uint8Array): StepResult {
     this.phase = 'failed';
+    // A failed context is cleanly failed: its TLS state is released (secrets zeroed) at once;
+    // the handle stays valid until DeleteSecurityContext, as on Windows.
+    this.releaseEngine();
     const status = statusForTlsError(error, this.certFailure);
     this.state.log(`handshake failed: ${error.message}`, { context: this.id, status });
     return { status, output, extra: 0, missing: 0 };
@@ -711,8 +718,7 @@ export class SchannelContext {
     return packed;
   }
 
-  /** Frees everything: engine state (zeroed), the user-mode half. */
-  dispose(): void {
+  private releaseEngine(): void {
     try {
       this.engine?.dispose();
     } catch {
@@ -720,6 +726,11 @@ export class SchannelContext {
     }
     this.engine = null;
     this.memory.freeAll();
+  }
+
+  /** Frees everything: engine state (zeroed), the user-mode half. */
+  dispose(): void {
+    this.releaseEngine();
     if (this.userBlock) {
       this.userBlock.process.poolFree(this.userBlock.addr);
       this.userBlock = null;

@@ -50,6 +50,9 @@ import {
   SECPKG_ATTR_ENDPOINT_BINDINGS,
   SECPKG_ATTR_UNIQUE_BINDINGS,
   SECPKG_ATTR_APPLICATION_PROTOCOL,
+  SECPKG_ATTR_SESSION_INFO,
+  SSL_SESSION_RECONNECT,
+  SecPkgContext_SessionInfo,
   SECPKG_ATTR_SUPPORTED_PROTOCOLS,
   SECPKG_ATTR_CIPHER_STRENGTHS,
   SECPKG_ATTR_SUPPORTED_ALGS,
@@ -141,7 +144,7 @@ class SchannelPackageState {
       lsa,
       nextContextId: 1,
       contexts: new Map(),
-      cache: new SessionCache(new ProcessTlsMemory(lsa, 'schannel')),
+      cache: new SessionCache(new ProcessTlsMemory(lsa, '')),
       roots: schannelRootStore(device),
       log: (message: string) => {
         this.messages.push(message);
@@ -649,6 +652,15 @@ export function queryContextAttribute(support: SecpkgSupportFunctions, ctx: Scha
       o.ProtoNegoExt = p ? 2 : 0;
       o.ProtocolIdSize = id.length;
       o.ProtocolId = id;
+      return SEC_E_OK;
+    }
+    case SECPKG_ATTR_SESSION_INFO: {
+      // Whether the session came from the session cache (a TLS 1.3 PSK resumption).
+      if (!established) return SEC_E_INVALID_HANDLE;
+      const o = buf as SecPkgContext_SessionInfo;
+      o.dwFlags = ctx.resumed ? SSL_SESSION_RECONNECT : 0;
+      o.cbSessionId = 0;
+      o.rgbSessionId = new Uint8Array(0);
       return SEC_E_OK;
     }
     default:

@@ -382,3 +382,16 @@ export class SCHANNEL_ALERT_TOKEN {
 export const SIZEOF_SECPKGINFO = 20;
 /** Size in bytes of a `SEC_CHANNEL_BINDINGS` header (8 ULONGs). */
 export const SIZEOF_SEC_CHANNEL_BINDINGS = 32;
+
+/** `SSL_SESSION_RECONNECT` (schannel.h): the session was resumed from the session cache. */
+export const SSL_SESSION_RECONNECT = 1;
+
+/** `SecPkgContext_SessionInfo` (`SECPKG_ATTR_SESSION_INFO`, schannel.h). */
+export class SecPkgContext_SessionInfo {
+  /** `SSL_SESSION_RECONNECT` when the session was resumed. */
+  dwFlags = 0;
+  /** Length of `rgbSessionId` in bytes (at most 32). */
+  cbSessionId = 0;
+  /** The session identifier (for TLS 1.3: the first 32 bytes of the PSK identity, or empty). */
+  rgbSessionId: Uint8Array = new Uint8Array(0);
+}

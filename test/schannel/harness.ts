@@ -65,8 +65,8 @@ export const ASC_FLAGS =
   ASC_REQ_SEQUENCE_DETECT | ASC_REQ_REPLAY_DETECT | ASC_REQ_CONFIDENTIALITY | ASC_REQ_EXTENDED_ERROR | ASC_REQ_ALLOCATE_MEMORY | ASC_REQ_STREAM;
 
 /** A device with the fixture roots installed in its ROOT store. */
-export function makeDevice(seed: number | string = 1, profile = 'ce210-handheld', name = 'dev'): Device {
-  const device = new Device(getProfile(profile), { seed, name });
+export function makeDevice(seed: number | string = 1, profile = 'ce210-handheld', name = 'dev', timeSource?: () => number): Device {
+  const device = new Device(getProfile(profile), timeSource ? { seed, name, timeSource } : { seed, name });
   const roots = parseCertificates(pem('roots.pem'));
   if (!roots.ok) throw new Error('fixture roots');
   for (const c of roots.value) CertAddEncodedCertificateToStore(schannelRootStore(device), 0x10001, c.der, 4);
