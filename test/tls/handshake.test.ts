@@ -297,9 +297,9 @@ describe('incremental input (SSPI SECBUFFER_MISSING, RFC 8446 §5.1)', () => {
     const { client, server } = pair({}, {}, 'bytewise');
     const ch = client.start().output;
     let s = server.receive(ch);
-    let flight = s.output;
-    let buf = new Uint8Array(0);
-    let out = new Uint8Array(0);
+    const flight: Uint8Array = s.output;
+    let buf: Uint8Array = new Uint8Array(0);
+    let out: Uint8Array = new Uint8Array(0);
     for (let i = 0; i < flight.length && !client.handshakeComplete; i++) {
       const nb = new Uint8Array(buf.length + 1); nb.set(buf); nb[buf.length] = flight[i]!; buf = nb;
       const r = client.receive(buf);

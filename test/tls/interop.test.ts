@@ -50,7 +50,7 @@ describe('interop: cesim client ↔ Node tls server (RFC 8446)', () => {
   for (const suite of SUITES) {
     for (const [group, curve] of GROUPS) {
       it(`${suite} / ${group}`, async () => {
-        const server = tls.createServer({ key: cert.keyPem, cert: cert.certPem, minVersion: 'TLSv1.3', ciphers: '', ciphersuites: suite, ecdhCurve: curve }, (s) => {
+        const server = tls.createServer({ key: cert.keyPem, cert: cert.certPem, minVersion: 'TLSv1.3', ciphers: suite, ecdhCurve: curve }, (s) => {
           s.on('data', (d) => s.write(Buffer.concat([Buffer.from('echo:'), d])));
           s.on('error', () => {});
         });
@@ -106,7 +106,7 @@ describe('interop: Node tls client ↔ cesim server (RFC 8446)', () => {
         const port = (srv.address() as net.AddressInfo).port;
         const sock = tls.connect({
           port, host: '127.0.0.1', servername: 'localhost', ca: cert.certPem, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3',
-          ciphersuites: suite, ecdhCurve: curve, ALPNProtocols: ['http/1.1'],
+          ciphers: suite, ecdhCurve: curve, ALPNProtocols: ['http/1.1'],
         });
         await once(sock, 'secureConnect');
         expect(sock.getCipher().standardName).toBe(suite);
@@ -135,8 +135,6 @@ describe('interop: Node tls client ↔ cesim server (RFC 8446)', () => {
     const opts = { port, host: '127.0.0.1', servername: 'localhost', ca: cert.certPem, minVersion: 'TLSv1.3' as const };
     const s1 = tls.connect(opts);
     const [session] = await once(s1, 'session');
-    s1.write('x');
-    await once(s1, 'data');
     s1.destroy();
     const s2 = tls.connect({ ...opts, session });
     await once(s2, 'secureConnect');
