@@ -101,6 +101,28 @@ export interface SchannelDeviceState {
   roots: CertStore;
   /** Trace messages (why a protocol was refused, why a handshake failed). */
   log(message: string, details?: Record<string, unknown>): void;
+  /** NSS key log lines, when someone listens (`onSchannelKeyLog`); null otherwise. */
+  keyLog: ((line: string) => void) | null;
+}
+
+/** The registry key of Schannel's settings (the CE analogue of `...\SecurityProviders\SCHANNEL`). */
+export const SCHANNEL_REGISTRY_KEY = 'HKEY_LOCAL_MACHINE\\Comm\\SecurityProviders\\SCHANNEL';
+
+/**
+ * The record_size_limit (RFC 8449) the device asks its peers for, from the registry value
+ * `RecordSizeLimit` (DWORD, 64..16385); null when unset (full 16 KiB records).
+ */
+export function recordSizeLimitSetting(device: Device): number | null {
+  const v = device.registry.get(SCHANNEL_REGISTRY_KEY, 'RecordSizeLimit');
+  if (typeof v !== 'number') return null;
+  // RFC 8449 §4: values below 64 are invalid; above 2^14 + 1 there is nothing to limit in TLS 1.3.
+  return v >= 64 && v <= 16385 ? v : null;
+}
+
+function hex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
 }
 
 /** A TLS memory adapter on one process's pools, with the context's owner tag prefix. */
@@ -309,6 +331,8 @@ export class SchannelContext {
     const cred = this.credential;
     const env = { crypto: this.crypto, memory: this.memory, nowMs: () => this.nowMs() };
     const chain = cred.certificate ? [cred.certificate.pbCertEncoded, ...this.issuerChain(cred.certificate)] : undefined;
+    const recordLimit = recordSizeLimitSetting(this.state.device);
+    const keyLog = this.state.keyLog;
     const key = cred.privateKey;
     // RFC 8446 §4.2.3: an RSASSA-PSS key (id-RSASSA-PSS SPKI) signs only with rsa_pss_pss_*.
     const pssOnly = key?.kind === 'rsa' && key.pssOnly === true;
@@ -319,6 +343,8 @@ export class SchannelContext {
       verifyPeerCertificate: (c: Uint8Array[], ctx: { usage: 'serverAuth' | 'clientAuth' }) =>
         this.verifier(c, ctx.usage === 'serverAuth' ? 'server' : 'client'),
       publicKeyOf: (d: Uint8Array) => this.publicKeyOf(d),
+      ...(recordLimit !== null ? { recordSizeLimit: recordLimit } : {}),
+      ...(keyLog ? { keyLog: (label: string, random: Uint8Array, secret: Uint8Array) => keyLog(`${label} ${hex(random)} ${hex(secret)}`) } : {}),
     };
     if (this.role === 'client') {
       const config: TlsClientConfig = { ...common };

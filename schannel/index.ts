@@ -11,13 +11,14 @@ export {
   createSchannelModule,
   schannelRootStore,
   onSchannelLog,
+  onSchannelKeyLog,
   queryContextAttribute,
   SCHANNEL_DLL,
   SCHANNEL_CAPABILITIES,
   SCHANNEL_CB_MAX_TOKEN,
   CREDENTIAL_OBJECT_BYTES,
 } from './package.js';
-export { encodeAlpnBuffer, parseAlpnBuffer } from './context.js';
+export { encodeAlpnBuffer, parseAlpnBuffer, recordSizeLimitSetting, SCHANNEL_REGISTRY_KEY } from './context.js';
 export {
   validateSchannelCred,
   IMPLEMENTED_PROTOCOLS,

@@ -146,6 +146,10 @@ class SchannelPackageState {
       contexts: new Map(),
       cache: new SessionCache(new ProcessTlsMemory(lsa, '')),
       roots: schannelRootStore(device),
+      get keyLog() {
+        const set = keyLogListeners.get(device);
+        return set && set.size ? (line: string) => set.forEach((cb) => cb(line)) : null;
+      },
       log: (message: string) => {
         this.messages.push(message);
         if (this.messages.length > 256) this.messages.shift();
@@ -166,6 +170,22 @@ export function schannelRootStore(device: Device): CertStore {
     rootStores.set(device, s);
   }
   return s;
+}
+
+const keyLogListeners = new WeakMap<Device, Set<(line: string) => void>>();
+
+/**
+ * Subscribes to the NSS key log of every TLS connection Schannel makes on a device (one
+ * SSLKEYLOGFILE line per secret), so that Wireshark can decrypt the emulated network's capture.
+ */
+export function onSchannelKeyLog(device: Device, cb: (line: string) => void): () => void {
+  let set = keyLogListeners.get(device);
+  if (!set) {
+    set = new Set();
+    keyLogListeners.set(device, set);
+  }
+  set.add(cb);
+  return () => set!.delete(cb);
 }
 
 /** Subscribes to Schannel's trace messages on a device (protocol refusals, handshake failures). */

@@ -386,10 +386,17 @@ export class SspiState {
     if (this.loaded) return;
     this.loaded = true;
     const reg = this.device.registry;
-    if (!reg.keyExists(SECURITY_PROVIDERS_KEY)) {
-      reg.createKey(SECURITY_PROVIDERS_KEY);
-      for (const m of moduleTable.values()) if (m.builtIn) listModule(this.device, m.name);
-    }
+    // The packages the image ships with are listed unless the registry already names their DLL
+    // (a key may exist before SSPI starts, e.g. `SecurityProviders\SCHANNEL` holding settings).
+    reg.createKey(SECURITY_PROVIDERS_KEY);
+    const listed = new Set(
+      reg
+        .enumKeys(SECURITY_PROVIDERS_KEY)
+        .map((sub) => reg.get(`${SECURITY_PROVIDERS_KEY}\\${sub}`, 'DllName'))
+        .filter((d): d is string => typeof d === 'string')
+        .map((d) => d.toLowerCase()),
+    );
+    for (const m of moduleTable.values()) if (m.builtIn && !listed.has(m.name.toLowerCase())) listModule(this.device, m.name);
     for (const sub of reg.enumKeys(SECURITY_PROVIDERS_KEY)) {
       const dll = reg.get(`${SECURITY_PROVIDERS_KEY}\\${sub}`, 'DllName');
       if (typeof dll === 'string') this.loadModule(dll);

@@ -346,6 +346,10 @@ export class TlsClient extends TlsConnection {
     this.clientHs = hs.clientHandshakeTrafficSecret(helloHash);
     this.serverHs = hs.serverHandshakeTrafficSecret(helloHash);
     this.transientSecrets.push(hs, this.clientHs, this.serverHs);
+    if (this.config.keyLog) {
+      this.config.keyLog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', this.clientRandom, this.clientHs.exposeForTest());
+      this.config.keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', this.clientRandom, this.serverHs.exposeForTest());
+    }
     this.record.installReadKeys(suite, this.serverHs);
     this.record.installWriteKeys(suite, this.clientHs);
     this.readKeyChanged = true;
@@ -500,6 +504,11 @@ export class TlsClient extends TlsConnection {
     this.clientApp = ms.clientApplicationTrafficSecret(handshakeHash);
     this.peerAppSecret = ms.serverApplicationTrafficSecret(handshakeHash);
     this.exporter = ms.exporterMasterSecret(handshakeHash);
+    if (this.config.keyLog) {
+      this.config.keyLog('CLIENT_TRAFFIC_SECRET_0', this.clientRandom, this.clientApp.exposeForTest());
+      this.config.keyLog('SERVER_TRAFFIC_SECRET_0', this.clientRandom, this.peerAppSecret.exposeForTest());
+      this.config.keyLog('EXPORTER_SECRET', this.clientRandom, this.exporter.exposeForTest());
+    }
     this.record.installReadKeys(suite, this.peerAppSecret);
     this.readKeyChanged = true;
     if (this.certRequest !== null && !(this.config.certificateChain && this.config.privateKey)) {

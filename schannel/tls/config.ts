@@ -61,6 +61,13 @@ export interface TlsCommonConfig {
   verifyPeerCertificate?: VerifyPeerCertificate;
   /** Leaf public-key extraction (the certificate engine's). Required to authenticate the peer. */
   publicKeyOf?: PublicKeyOf;
+  /**
+   * Receives each traffic secret as it is derived, for an NSS key log (SSLKEYLOGFILE) so that
+   * Wireshark can decrypt a capture: `label` is the NSS label (`CLIENT_HANDSHAKE_TRAFFIC_SECRET`,
+   * `SERVER_HANDSHAKE_TRAFFIC_SECRET`, `CLIENT_TRAFFIC_SECRET_0`, `SERVER_TRAFFIC_SECRET_0`,
+   * `EXPORTER_SECRET`), `clientRandom` the ClientHello's random. Debugging only: it exposes keys.
+   */
+  keyLog?: (label: string, clientRandom: Uint8Array, secret: Uint8Array) => void;
 }
 
 /** A ticket as the client keeps it for resumption (what the `sessionTicket` event carries). */

@@ -69,6 +69,8 @@ export class TlsServer extends TlsConnection {
   private readonly groups: GroupName[];
   private readonly sigSchemes: SignatureScheme[];
   private readonly sealer: TicketSealer | null;
+  /** The ClientHello's random (for the key log). */
+  private clientRandom: Uint8Array = new Uint8Array(0);
   private hrr: { suite: CipherSuite; group: GroupName; cookie: Uint8Array } | null = null;
   private clientHs: HandshakeTrafficSecret | null = null;
   private master: MasterSecret | null = null;
@@ -312,6 +314,11 @@ export class TlsServer extends TlsConnection {
     const serverHs = hs.serverHandshakeTrafficSecret(helloHash);
     this.clientHs = clientHs;
     this.transientSecrets.push(hs, clientHs, serverHs);
+    this.clientRandom = p.ch.random;
+    if (this.config.keyLog) {
+      this.config.keyLog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', this.clientRandom, clientHs.exposeForTest());
+      this.config.keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', this.clientRandom, serverHs.exposeForTest());
+    }
     this.outbox.writeKeys(p.suite, serverHs);
     this.record.installReadKeys(p.suite, clientHs);
     this.readKeyChanged = true;
@@ -367,6 +374,11 @@ export class TlsServer extends TlsConnection {
     this.clientApp = ms.clientApplicationTrafficSecret(handshakeHash);
     this.ownAppSecret = ms.serverApplicationTrafficSecret(handshakeHash);
     this.exporter = ms.exporterMasterSecret(handshakeHash);
+    if (this.config.keyLog) {
+      this.config.keyLog('CLIENT_TRAFFIC_SECRET_0', this.clientRandom, this.clientApp.exposeForTest());
+      this.config.keyLog('SERVER_TRAFFIC_SECRET_0', this.clientRandom, this.ownAppSecret.exposeForTest());
+      this.config.keyLog('EXPORTER_SECRET', this.clientRandom, this.exporter.exposeForTest());
+    }
     this.outbox.writeKeys(p.suite, this.ownAppSecret);
     return clientAuth !== 'none' ? 'ExpectCertificate' : 'ExpectFinished';
   }

@@ -188,6 +188,25 @@ export class Endpoint {
     return { status, record };
   }
 
+  /** Encrypts `data` in records of at most cbMaximumMessage bytes; returns them concatenated. */
+  encryptAll(data: Uint8Array): { status: number; records: Uint8Array } {
+    const max = this.streamSizes().cbMaximumMessage;
+    const parts: Uint8Array[] = [];
+    let status = 0;
+    for (let o = 0; o < data.length && status === 0; o += max) {
+      const r = this.encrypt(data.subarray(o, Math.min(data.length, o + max)));
+      status = r.status;
+      parts.push(r.record);
+    }
+    const records = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      records.set(p, o);
+      o += p.length;
+    }
+    return { status, records };
+  }
+
   /**
    * The DecryptMessage read loop over the inbox: returns the plaintext of every whole record and
    * the last status (SEC_E_INCOMPLETE_MESSAGE when bytes remain for a later call).

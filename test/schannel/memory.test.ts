@@ -1,0 +1,199 @@
+/**
+ * Every byte charged: the pools a TLS 1.3 connection uses on ce210-handheld, the token pool's
+ * peak and final bytes, the leak report when FreeContextBuffer is forgotten, and an
+ * out-of-memory sweep over every allocation of the exchange (status, never an exception, no leak).
+ */
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { makeDevice, certWithKey, Endpoint, handshake, ISC_FLAGS } from './harness.js';
+import { ISC_REQ_ALLOCATE_MEMORY, SECPKG_ATTR_STREAM_SIZES, SecPkgContext_StreamSizes, SEC_E_OK, statusName } from '../../sspi/index.js';
+import { SCHANNEL_REGISTRY_KEY } from '../../schannel/index.js';
+import type { Device } from '../../device/index.js';
+
+const SCHANNEL_POOLS = ['token', 'general', 'io'];
+
+function poolLeaks(d: Device) {
+  return d.leakReport().filter((l) => SCHANNEL_POOLS.includes(l.pool));
+}
+
+function exchange(seed: number, opts: { limit?: number; failClient?: { n: number; pool: string }; failServer?: { n: number; pool: string } } = {}) {
+  const cd = makeDevice(seed, 'ce210-handheld', 'client');
+  const sd = makeDevice(seed + 1, 'ce210-handheld', 'server');
+  if (opts.limit) for (const d of [cd, sd]) d.registry.setValue(SCHANNEL_REGISTRY_KEY, 'RecordSizeLimit', opts.limit);
+  const c = new Endpoint(cd.createProcess('client.exe'), 'client', 'localhost');
+  const s = new Endpoint(sd.createProcess('server.exe'), 'server');
+  if (opts.failClient) cd.failures.failNth(opts.failClient.n, { pool: opts.failClient.pool });
+  if (opts.failServer) sd.failures.failNth(opts.failServer.n, { pool: opts.failServer.pool });
+  const statuses: number[] = [];
+  statuses.push(c.acquire({}), s.acquire({ cCreds: 1, paCred: [certWithKey('server-p256')] }));
+  const hs = handshake(c, s);
+  let ok = hs.client === SEC_E_OK && hs.server === SEC_E_OK;
+  if (ok) {
+    const e = c.encrypt(new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n'));
+    statuses.push(e.status);
+    s.receive(e.record);
+    statuses.push(s.decryptAll().status);
+    const r = s.encryptAll(new Uint8Array(3000).fill(0x41));
+    statuses.push(r.status);
+    c.receive(r.records);
+    const got = c.decryptAll();
+    statuses.push(got.status);
+    ok = got.plaintext.length === 3000;
+  }
+  const peak = Object.fromEntries(cd.stats().pools.map((p) => [p.name, p.peakBytesRequested]));
+  // Tear down as an application must: delete contexts, free credentials.
+  if (c.hasCtx) statuses.push(c.sspi.DeleteSecurityContext(c.ctx));
+  if (s.hasCtx) statuses.push(s.sspi.DeleteSecurityContext(s.ctx));
+  statuses.push(c.sspi.FreeCredentialsHandle(c.cred), s.sspi.FreeCredentialsHandle(s.cred));
+  return { cd, sd, c, s, ok, hs, peak, statuses, forced: cd.stats().failures.forced + sd.stats().failures.forced };
+}
+
+describe('memory of a TLS 1.3 connection on ce210-handheld', () => {
+  it('pool peaks are charged with owner tags, and everything returns to zero after teardown', () => {
+    const r = exchange(101);
+    expect(r.ok).toBe(true);
+    const tags = new Set(r.cd.stats().owners.filter((o) => o.peakBytes > 0).map((o) => o.tag.replace(/#\d+/, '#N')));
+    for (const t of ['schannel.cred#N', 'schannel.context#N.transcript', 'schannel.context#N.keySchedule', 'schannel.context#N.trafficKeys', 'schannel.context#N.handshakeBuffer', 'schannel.context#N.peerCertChain', 'schannel.context#N.keyShare', 'schannel.context#N.user', 'schannel.sessionCache']) {
+      expect(tags, t).toContain(t);
+    }
+    // The client's Schannel pools stay far below the 36 KiB target with 16 KiB records.
+    const total = r.peak.token! + r.peak.general! + r.peak.io!;
+    expect(total).toBeLessThan(36 * 1024);
+    expect(poolLeaks(r.cd)).toEqual([]);
+    expect(poolLeaks(r.sd)).toEqual([]);
+    expect(r.cd.stats().pools.every((p) => p.currentBytesRequested === 0)).toBe(true);
+  });
+  it('the token pool: peak = the largest output token (the ClientHello), final 0 after FreeContextBuffer', () => {
+    const cd = makeDevice(103, 'ce210-handheld', 'client');
+    const sd = makeDevice(104, 'ce210-handheld', 'server');
+    const c = new Endpoint(cd.createProcess('client.exe'), 'client', 'localhost');
+    const s = new Endpoint(sd.createProcess('server.exe'), 'server');
+    c.acquire({});
+    s.acquire({ cCreds: 1, paCred: [certWithKey('server-p256')] });
+    const first = c.step();
+    const token = cd.stats().pools.find((p) => p.name === 'token')!;
+    expect(token.peakBytesRequested).toBe(first.token.length);
+    expect(token.currentBytesRequested).toBe(0);
+    s.receive(first.token);
+    c.receive(s.step().token);
+    const fin = c.step();
+    expect(statusName(fin.status)).toBe('SEC_E_OK');
+    const after = cd.stats().pools.find((p) => p.name === 'token')!;
+    expect(after.peakBytesRequested).toBe(Math.max(first.token.length, fin.token.length));
+    expect(after.currentBytesRequested).toBe(0);
+  });
+  it('without FreeContextBuffer the leak report names each output token, its owner and the call', () => {
+    const cd = makeDevice(105, 'ce210-handheld', 'client');
+    const p = cd.createProcess('client.exe');
+    const c = new Endpoint(p, 'client', 'localhost');
+    c.acquire({});
+    // Call ISC directly and never free the token.
+    const { SecBuffer, SecBufferDesc, SecHandle, SECBUFFER_TOKEN } = require_sspi();
+    const out = new SecBufferDesc([new SecBuffer(0, SECBUFFER_TOKEN, 0)]);
+    const ctx = new SecHandle();
+    expect(c.sspi.InitializeSecurityContext(c.cred, null, 'localhost', ISC_FLAGS, 0, 0, null, 0, ctx, out, { value: 0 }, null)).toBe(0x00090312);
+    const leaks = cd.leakReport().filter((l) => l.pool === 'token');
+    expect(leaks).toHaveLength(1);
+    expect(leaks[0]!.owner.tag).toMatch(/^sspi\.token/);
+    expect(leaks[0]!.owner.call).toMatch(/^InitializeSecurityContext/);
+    expect(leaks[0]!.owner.pid).toBe(p.pid);
+    expect(leaks[0]!.addr).toBe(out.pBuffers[0]!.pvBuffer);
+  });
+  it('a 1 KiB record_size_limit (RFC 8449, registry RecordSizeLimit) shrinks records and STREAM_SIZES', () => {
+    const r = exchange(107, { limit: 1024 });
+    expect(r.ok).toBe(true);
+    const z = new SecPkgContext_StreamSizes();
+    // Re-run to query sizes on a live context.
+    const cd = makeDevice(109, 'ce210-handheld', 'client');
+    const sd = makeDevice(110, 'ce210-handheld', 'server');
+    for (const d of [cd, sd]) d.registry.setValue(SCHANNEL_REGISTRY_KEY, 'RecordSizeLimit', 1024);
+    const c = new Endpoint(cd.createProcess('client.exe'), 'client', 'localhost');
+    const s = new Endpoint(sd.createProcess('server.exe'), 'server');
+    c.acquire({});
+    s.acquire({ cCreds: 1, paCred: [certWithKey('server-p256')] });
+    handshake(c, s);
+    expect(c.sspi.QueryContextAttributes(c.ctx, SECPKG_ATTR_STREAM_SIZES, z)).toBe(0);
+    expect(z.cbMaximumMessage).toBeLessThanOrEqual(1023);
+    const rec = s.encrypt(new Uint8Array(1023)).record;
+    expect(rec.length).toBeLessThanOrEqual(5 + 1024 + 16);
+  });
+});
+
+describe('out of memory at every allocation of the exchange', () => {
+  for (const side of ['client', 'server'] as const) {
+    for (const pool of SCHANNEL_POOLS) {
+      it(`${side} ${pool} pool: each forced failure gives a status, never an exception, and leaves no leak`, () => {
+        let n = 1;
+        for (; n < 200; n++) {
+          const fail = { n, pool };
+          const r = side === 'client' ? exchange(200 + n, { failClient: fail }) : exchange(200 + n, { failServer: fail });
+          expect(r.statuses.every((s) => typeof s === 'number')).toBe(true);
+          expect(poolLeaks(r.cd)).toEqual([]);
+          expect(poolLeaks(r.sd)).toEqual([]);
+          if (r.forced === 0) {
+            expect(r.ok).toBe(true);
+            break;
+          }
+          // A forced failure either broke the exchange with a status or was absorbed (e.g. a
+          // session ticket that could not be cached).
+          if (!r.ok) expect(r.statuses.some((s) => s !== SEC_E_OK) || r.hs.client !== SEC_E_OK || r.hs.server !== SEC_E_OK).toBe(true);
+        }
+        expect(n).toBeGreaterThan(1);
+        expect(n).toBeLessThan(200);
+      });
+    }
+  }
+});
+
+describe('hostile input never throws and never leaks', () => {
+  it('mutated server flights fed to InitializeSecurityContext', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: 4 }), (pos, val, count) => {
+        const cd = makeDevice(301, 'ce210-handheld', 'client');
+        const sd = makeDevice(302, 'ce210-handheld', 'server');
+        const c = new Endpoint(cd.createProcess('client.exe'), 'client', 'localhost');
+        const s = new Endpoint(sd.createProcess('server.exe'), 'server');
+        c.acquire({});
+        s.acquire({ cCreds: 1, paCred: [certWithKey('server-p256')] });
+        s.receive(c.step().token);
+        const flight = s.step().token.slice();
+        for (let i = 0; i < count; i++) flight[(pos + i * 97) % flight.length] = (val + i) & 0xff;
+        c.receive(flight);
+        const st = c.step().status;
+        expect(typeof st).toBe('number');
+        c.sspi.DeleteSecurityContext(c.ctx);
+        c.sspi.FreeCredentialsHandle(c.cred);
+        expect(poolLeaks(cd)).toEqual([]);
+      }),
+      { numRuns: 60 },
+    );
+  });
+  it('random bytes fed to DecryptMessage after the handshake', () => {
+    const cd = makeDevice(303, 'ce210-handheld', 'client');
+    const sd = makeDevice(304, 'ce210-handheld', 'server');
+    const c = new Endpoint(cd.createProcess('client.exe'), 'client', 'localhost');
+    const s = new Endpoint(sd.createProcess('server.exe'), 'server');
+    c.acquire({});
+    s.acquire({ cCreds: 1, paCred: [certWithKey('server-p256')] });
+    handshake(c, s);
+    c.decryptAll();
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 300 }), (bytes) => {
+        c.inbox = bytes;
+        const r = c.decryptAll();
+        expect(typeof r.status).toBe('number');
+      }),
+      { numRuns: 200 },
+    );
+    c.sspi.DeleteSecurityContext(c.ctx);
+    c.sspi.FreeCredentialsHandle(c.cred);
+    expect(poolLeaks(cd)).toEqual([]);
+  });
+});
+
+// eslint-style helper: the SSPI structures used directly by one test.
+import * as sspi from '../../sspi/index.js';
+function require_sspi() {
+  return sspi;
+}
+void ISC_REQ_ALLOCATE_MEMORY;
