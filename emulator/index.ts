@@ -63,3 +63,33 @@ export {
 } from './net/segment.js';
 export { StreamSocket, NO_OWNER, type RecvResult, type SocketOwner } from './net/socket.js';
 export * from './net/winsock.js';
+// --- Scenarios, programs and the real-time bridge (the `cesim` command's building blocks). ---
+export {
+  runScenario,
+  loadScenario,
+  validateScenario,
+  applyOverrides,
+  builtinScenarios,
+  ScenarioError,
+  SCENARIOS_DIR,
+  DEFAULT_SCENARIO,
+  type Scenario,
+  type LoadedScenario,
+  type RunOptions,
+  type RunOutcome,
+  type RunSummary,
+  type ProgramSummary,
+  type DeviceSummary,
+  type AssertionSpec,
+} from './scenario/index.js';
+export {
+  BUILTIN_PROGRAMS,
+  TlsSession,
+  tlsClientExchange,
+  tlsServerExchange,
+  type ProgramDefinition,
+  type ProgramRunContext,
+  type ProgramOutcome,
+  type ByteStream,
+  type ProgramHost,
+} from './programs/index.js';

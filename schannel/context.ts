@@ -572,8 +572,13 @@ export class SchannelContext {
       this.pendingControl = { level, description: number };
       return SEC_E_OK;
     }
-    // Check 70: SCHANNEL_RENEGOTIATE (and anything else) is not supported.
-    void SCHANNEL_RENEGOTIATE;
+    if (type === SCHANNEL_RENEGOTIATE && this.phase === 'established' && this.engine?.handshakeComplete) {
+      // TLS 1.3 has no renegotiation; its rekeying is KeyUpdate (RFC 8446 §4.6.3). cesim maps
+      // SCHANNEL_RENEGOTIATE on an established context to KeyUpdate(update_requested), sent by
+      // the next ISC/ASC call as Schannel's control tokens are.
+      return this.requestKeyUpdate(true);
+    }
+    // Check 70: SCHANNEL_RENEGOTIATE before the handshake (and anything else) is not supported.
     return SEC_E_UNSUPPORTED_FUNCTION;
   }
 

@@ -145,13 +145,24 @@ export function protocolName(dwProtocol: number): string {
 export function addRootCertificates(host: ProgramHost, pems: readonly string[]): void {
   const store = schannelRootStore(host.device);
   for (const pem of pems) {
-    for (const block of decodePem(pem)) {
+    const blocks = decodePem(pem);
+    if (!blocks.ok) continue;
+    for (const block of blocks.value) {
       if (block.label !== 'CERTIFICATE') continue;
       const r = CertAddEncodedCertificateToStore(store, X509_ASN_ENCODING, block.der, CERT_STORE_ADD_USE_EXISTING);
       if (r.ok) CertFreeCertificateContext(r.value);
     }
   }
 }
+
+/** A stream that is not connected: for a session that only holds a credential (a server's). */
+export const NO_STREAM: ByteStream = {
+  lastError: 'WSAENOTCONN',
+  send: () => Promise.resolve(-1),
+  recv: () => Promise.resolve({ result: -1, data: new Uint8Array(0), error: 'WSAENOTCONN' }),
+  shutdownSend: () => {},
+  close: () => {},
+};
 
 /** One end of a TLS connection over SSPI: credentials, context, and the stream's buffered bytes. */
 export class TlsSession {
@@ -394,16 +405,26 @@ export class TlsSession {
   }
 
   /** The server handshake: `AcceptSecurityContext` until `SEC_E_OK`. */
-  async serverHandshake(mutualAuth = false): Promise<SessionResult> {
+  async serverHandshake(mutualAuth = false, alpn: readonly string[] = []): Promise<SessionResult> {
     const start = this.host.now();
     const cpu0 = this.cpuTotalNs();
-    const r = await this.serverHandshakeLoop(mutualAuth);
+    let alpnAddr = 0;
+    let alpnLen = 0;
+    if (alpn.length > 0) {
+      const bytes = encodeAlpnBuffer(alpn);
+      alpnAddr = this.process.LocalAlloc(LMEM_FIXED, bytes.length);
+      if (alpnAddr === 0) return this.result(SEC_E_INSUFFICIENT_MEMORY, 'LocalAlloc');
+      this.process.write(alpnAddr, bytes);
+      alpnLen = bytes.length;
+    }
+    const r = await this.serverHandshakeLoop(mutualAuth, alpnAddr, alpnLen);
+    if (alpnAddr !== 0) this.process.LocalFree(alpnAddr);
     this.handshakeNs = this.host.now() - start;
     this.handshakeCpuNs = Math.min(this.handshakeNs, this.cpuTotalNs() - cpu0);
     return r;
   }
 
-  private async serverHandshakeLoop(mutualAuth: boolean): Promise<SessionResult> {
+  private async serverHandshakeLoop(mutualAuth: boolean, alpnAddr: number, alpnLen: number): Promise<SessionResult> {
     if (!this.ensureIoBuffer(HANDSHAKE_IO_BUFFER_BYTES)) return this.result(SEC_E_INSUFFICIENT_MEMORY, 'LocalAlloc');
     let fContextReq =
       ASC_REQ_SEQUENCE_DETECT | ASC_REQ_REPLAY_DETECT | ASC_REQ_CONFIDENTIALITY | ASC_REQ_EXTENDED_ERROR | ASC_REQ_ALLOCATE_MEMORY | ASC_REQ_STREAM;
@@ -416,6 +437,8 @@ export class TlsSession {
         if (!(await this.readMore())) return this.streamFailure();
       }
       const inBufs = [new SecBuffer(this.cbIoBuffer, SECBUFFER_TOKEN, this.ioBuffer), new SecBuffer(0, SECBUFFER_EMPTY, 0)];
+      // The server's ALPN list rides along as a third input buffer, as on Windows.
+      if (alpnAddr !== 0) inBufs.push(new SecBuffer(alpnLen, SECBUFFER_APPLICATION_PROTOCOLS, alpnAddr));
       const out0 = new SecBuffer(0, SECBUFFER_TOKEN, 0);
       const first = !SecIsValidHandle(this.hCtx);
       scRet = this.sspi.AcceptSecurityContext(
@@ -448,8 +471,14 @@ export class TlsSession {
     return this.result(scRet);
   }
 
+  /**
+   * A failure of the stream, not of SSPI: the status name is the Winsock one (`WSAECONNRESET`,
+   * `WSAETIMEDOUT`; `WSAEDISCON` when the peer closed gracefully in the middle of the exchange).
+   */
   private streamFailure(): SessionResult {
-    return { status: SEC_E_INTERNAL_ERROR, statusName: 'SEC_E_INTERNAL_ERROR', detail: `stream: ${this.streamError || this.stream.lastError}` };
+    const why = this.streamError || this.stream.lastError;
+    const name = why === 'connection closed by peer' ? 'WSAEDISCON' : /^WSA[A-Z_]+$/.test(why) ? why : 'WSAECONNABORTED';
+    return { status: SEC_E_INTERNAL_ERROR, statusName: name, detail: `stream: ${why}` };
   }
 
   /** `QueryContextAttributes` CONNECTION_INFO, CIPHER_INFO and APPLICATION_PROTOCOL. */

@@ -6,7 +6,7 @@ import { SP_PROT_TLS1_3_CLIENT, SP_PROT_TLS1_3_SERVER, SP_PROT_TLS1_2_CLIENT, SP
 import { wsaErrorName, type TaskContext, type StreamSocket } from '../index.js';
 import { SocketStream, TaskProgramHost, spawnThread } from './emulated.js';
 import { parseTarget, type ProgramDefinition, type ProgramRunContext } from './registry.js';
-import { TlsSession, type TlsCredentialOptions } from './tls-session.js';
+import { NO_STREAM, TlsSession, type TlsCredentialOptions } from './tls-session.js';
 import { emptyOutcome, type ByteStream, type ProgramHost, type ProgramOutcome } from './types.js';
 
 const ms = (v: unknown): number => Math.round(Number(v) * 1_000_000);
@@ -214,6 +214,8 @@ export function httpResponse(bodyBytes: number, requestLine: string): Uint8Array
 /** Options of one server connection. */
 export interface TlsServerExchange {
   mutualAuth: boolean;
+  /** ALPN protocols the server accepts. */
+  alpn?: string[];
   responseBytes: number;
   recvTimeoutNs?: number;
   /** Largest request accepted (bytes) before answering anyway. */
@@ -231,7 +233,7 @@ export async function tlsServerExchange(host: ProgramHost, stream: ByteStream, c
   const session = new TlsSession(host, stream, 'server', x.recvTimeoutNs);
   session.shareCredentials(credSession);
   try {
-    const hs = await session.serverHandshake(x.mutualAuth);
+    const hs = await session.serverHandshake(x.mutualAuth, x.alpn ?? []);
     out.handshakeNs = session.handshakeNs;
     out.handshakeCpuNs = session.handshakeCpuNs;
     out.handshakeNetNs = Math.max(0, session.handshakeNs - session.handshakeCpuNs);
@@ -281,6 +283,7 @@ async function serveOne(tctx: TaskContext, s: StreamSocket, cred: TlsSession, rc
   try {
     return await tlsServerExchange(new TaskProgramHost(tctx), new SocketStream(s), cred, {
       mutualAuth: rc.params.clientAuth === true,
+      alpn: rc.params.alpn as string[],
       responseBytes: Number(rc.params.responseBytes),
       recvTimeoutNs: ms(rc.params.recvTimeoutMs),
     });
@@ -320,7 +323,7 @@ export const tlsServer: ProgramDefinition = {
       return out;
     }
     // One credential for every connection, as a server does.
-    const cred = new TlsSession(host, new SocketStream(l), 'server');
+    const cred = new TlsSession(host, NO_STREAM, 'server');
     const acq = cred.acquireCredentials(credentialFrom(rc, 'server'));
     if (acq.status !== 0) {
       out.status = acq.statusName;
@@ -335,6 +338,8 @@ export const tlsServer: ProgramDefinition = {
     out.handshakeCpuNs = 0;
     out.handshakeNetNs = 0;
     let served = 0;
+    let open = 0;
+    let openAtFirstFailure = -1;
     while (served < want) {
       const s = await l.accept(ms(params.acceptTimeoutMs));
       if (!s) {
@@ -344,7 +349,10 @@ export const tlsServer: ProgramDefinition = {
       served++;
       threads.push(
         spawnThread(ctx, `conn${served}`, async (tctx) => {
+          open++;
           const o = await serveOne(tctx, s, cred, rc);
+          if (!o.ok && openAtFirstFailure < 0) openAtFirstFailure = open;
+          open--;
           statuses[o.status] = (statuses[o.status] ?? 0) + 1;
           out.connections++;
           out.bytesSent += o.bytesSent;
@@ -367,6 +375,7 @@ export const tlsServer: ProgramDefinition = {
     await ctx.waitFor(Promise.all(threads));
     cred.dispose();
     out.connectionStatuses = statuses;
+    if (openAtFirstFailure > 0) out.detail = `first failure with ${openAtFirstFailure} connection(s) open${out.detail ? `; ${out.detail}` : ''}`;
     const bad = Object.keys(statuses).filter((k) => k !== 'SEC_E_OK');
     out.status = served < want ? 'WSAETIMEDOUT' : bad.length > 0 ? bad.sort()[0]! : 'SEC_E_OK';
     out.ok = out.status === 'SEC_E_OK';

@@ -229,6 +229,11 @@ export class Endpoint {
         this.process.LocalFree(addr);
         break;
       }
+      if (status !== SEC_E_OK && status !== 0x00090321 && status !== 0x00090317) {
+        // A failure leaves the buffers as they were: there is no plaintext to read.
+        this.process.LocalFree(addr);
+        break;
+      }
       const data = desc.pBuffers.find((b) => b.BufferType === SECBUFFER_DATA);
       if (data && data.cbBuffer) chunks.push(this.process.read(data.pvBuffer, data.cbBuffer));
       const extra = desc.pBuffers.find((b) => b.BufferType === SECBUFFER_EXTRA);

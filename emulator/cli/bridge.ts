@@ -1,0 +1,220 @@
+/**
+ * `cesim serve` and `cesim connect`: an emulated device behind a real TCP socket, in real
+ * time, through the bridge (`emulator/bridge/`).
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, connect as netConnect, type Socket } from 'node:net';
+import { getProfile, type DeviceProfile } from '../../device/index.js';
+import { BridgeDevice, RealSocketStream, wsaNameForError } from '../bridge/index.js';
+import { NO_STREAM, TlsSession, tlsClientExchange, tlsServerExchange, protocolBits, type ProgramOutcome } from '../programs/index.js';
+import { helpText, hostPort, intOption, listOption, parseCommand, UsageError, type CommandSpec } from './args.js';
+import { fmtNs } from './format.js';
+import type { CliIo } from './io.js';
+import { profileOption } from './run.js';
+
+/** The `serve` command. */
+export const SERVE_COMMAND: CommandSpec = {
+  name: 'serve',
+  synopsis: 'cesim serve --listen HOST:PORT --cert FILE --key FILE [options]',
+  summary:
+    'Runs an emulated device with the Schannel server (AcceptSecurityContext, DecryptMessage, EncryptMessage) behind a real TCP port, in real time. Answers each HTTP/1.0 request, serves connections one after another and at once, and prints its memory report on exit (SIGINT, or after --max-connections).',
+  maxPositionals: 0,
+  options: {
+    listen: { type: 'string', value: 'HOST:PORT', description: 'address to listen on, e.g. 127.0.0.1:8443 (port 0: any free port, printed)' },
+    cert: { type: 'string', value: 'FILE', description: 'server certificate chain (PEM)' },
+    key: { type: 'string', value: 'FILE', description: 'server private key (PEM)' },
+    profile: { type: 'string', value: 'P', description: 'device profile (default ce210-handheld; a built-in name or a JSON file)' },
+    'client-auth': { type: 'boolean', description: 'ask for a client certificate (ASC_REQ_MUTUAL_AUTH)' },
+    ca: { type: 'string', value: 'FILE', description: 'trust anchors (PEM) for client certificates' },
+    alpn: { type: 'string', value: 'LIST', description: 'ALPN protocols accepted, comma-separated' },
+    'max-connections': { type: 'string', value: 'N', description: 'exit after N connections' },
+    'response-bytes': { type: 'string', value: 'N', description: 'HTTP response body size (default 1024)' },
+    quiet: { type: 'boolean', description: 'no line per connection' },
+  },
+};
+
+/** The `connect` command. */
+export const CONNECT_COMMAND: CommandSpec = {
+  name: 'connect',
+  synopsis: 'cesim connect HOST:PORT [options]',
+  summary:
+    'Runs an emulated client device through the bridge to a real TLS server: the InitializeSecurityContext loop, an HTTP/1.0 GET (or standard input with --stdin), the response on standard output and the report on standard error. Exit 0 when the handshake succeeded, 1 with the status name when not.',
+  maxPositionals: 1,
+  options: {
+    servername: { type: 'string', value: 'NAME', description: 'pszTargetName: SNI and the name checked (default: HOST)' },
+    ca: { type: 'string', value: 'FILE', description: 'trust anchors (PEM) added to the device ROOT store' },
+    insecure: { type: 'boolean', description: 'do not validate the server certificate' },
+    cert: { type: 'string', value: 'FILE', description: 'client certificate chain (PEM)' },
+    key: { type: 'string', value: 'FILE', description: 'client private key (PEM)' },
+    alpn: { type: 'string', value: 'LIST', description: 'ALPN protocols offered, comma-separated' },
+    profile: { type: 'string', value: 'P', description: 'device profile (default ce210-handheld)' },
+    path: { type: 'string', value: 'PATH', description: 'request path (default /)' },
+    stdin: { type: 'boolean', description: 'send standard input as the request instead of a GET' },
+    timeout: { type: 'string', value: 'MS', description: 'receive timeout in ms (default 10000)' },
+  },
+};
+
+function readPem(cmd: string, opt: string, path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`${cmd}: --${opt}: cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+function deviceProfile(cmd: string, v: unknown): DeviceProfile {
+  return typeof v === 'string' ? profileOption(cmd, v) : getProfile('ce210-handheld');
+}
+
+function outcomeLine(o: ProgramOutcome): string {
+  const hs = o.handshakeNs ? ` handshake ${fmtNs(o.handshakeNs)} (modelled device CPU ${fmtNs(o.handshakeCpuNs ?? 0)})` : '';
+  return `${o.status}${o.protocol ? ` ${o.protocol} ${o.cipherSuite ?? ''}` : ''}${o.alpn ? ` alpn=${o.alpn}` : ''}${hs}${o.firstLine ? ` "${o.firstLine}"` : ''}${o.detail ? ` — ${o.detail}` : ''}`;
+}
+
+/** `cesim serve`. Resolves when the server stops (max connections or SIGINT). */
+export async function serveCommand(argv: readonly string[], io: CliIo, signal?: AbortSignal): Promise<number> {
+  const { values } = parseCommand(SERVE_COMMAND, argv);
+  if (values.help) {
+    io.stdout(helpText(SERVE_COMMAND));
+    return 0;
+  }
+  if (typeof values.listen !== 'string') throw new UsageError('serve: --listen HOST:PORT is required');
+  const listen = hostPort('serve', '--listen', values.listen, true);
+  const certPem = readPem('serve', 'cert', values.cert as string | undefined);
+  const keyPem = readPem('serve', 'key', values.key as string | undefined);
+  if (!certPem || !keyPem) throw new UsageError('serve: --cert FILE and --key FILE are required');
+  const caPem = readPem('serve', 'ca', values.ca as string | undefined);
+  const max = intOption('serve', 'max-connections', values['max-connections'], 1);
+  const responseBytes = intOption('serve', 'response-bytes', values['response-bytes'], 0, 16 * 1024 * 1024) ?? 1024;
+  const alpn = listOption(values.alpn);
+  const bridge = new BridgeDevice({ name: 'server', profile: deviceProfile('serve', values.profile), processName: 'httpsd.exe' });
+  const cred = new TlsSession(bridge, NO_STREAM, 'server');
+  const acq = cred.acquireCredentials({ certPem, keyPem, protocols: protocolBits(['tls1.3'], 'server'), ...(caPem ? { rootsPem: [caPem] } : {}) });
+  if (acq.status !== 0) {
+    io.stderr(`cesim serve: AcquireCredentialsHandle: ${acq.statusName}${acq.detail ? ` (${acq.detail})` : ''}\n`);
+    return 1;
+  }
+  const statuses: Record<string, number> = {};
+  let accepted = 0;
+  let finished = 0;
+  const active = new Set<Promise<void>>();
+  const server = createServer();
+  let stopping = false;
+  let stopResolve!: () => void;
+  const stopped = new Promise<void>((r) => (stopResolve = r));
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    server.close();
+    stopResolve();
+  };
+  server.on('connection', (sock: Socket) => {
+    if (stopping) {
+      sock.destroy();
+      return;
+    }
+    accepted++;
+    const n = accepted;
+    if (max !== undefined && accepted >= max) server.close();
+    const p = (async () => {
+      const o = await tlsServerExchange(bridge, new RealSocketStream(sock), cred, { mutualAuth: values['client-auth'] === true, alpn, responseBytes, recvTimeoutNs: 10_000_000_000 }, 'cesim serve');
+      sock.end();
+      statuses[o.status] = (statuses[o.status] ?? 0) + 1;
+      finished++;
+      if (!values.quiet) io.stderr(`connection ${n} from ${sock.remoteAddress}:${sock.remotePort}: ${outcomeLine(o)}\n`);
+      if (max !== undefined && finished >= max) stop();
+    })();
+    active.add(p);
+    void p.finally(() => active.delete(p));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e) => reject(new Error(`serve: cannot listen on ${values.listen}: ${wsaNameForError(e)} (${e.message})`)));
+    server.listen(listen.port, listen.host, () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : listen.port;
+  io.stdout(`cesim serve: listening on ${listen.host}:${port} (device ${bridge.device.profile.name})\n`);
+  const onSigint = (): void => stop();
+  process.once('SIGINT', onSigint);
+  signal?.addEventListener('abort', stop);
+  await stopped;
+  process.off('SIGINT', onSigint);
+  await Promise.all([...active]);
+  cred.dispose();
+  const fin = bridge.finish();
+  io.stdout(`cesim serve: ${finished} connection(s): ${Object.entries(statuses).map(([k, v]) => `${k} ×${v}`).join(', ') || 'none'}\n`);
+  io.stdout(bridge.memoryReport());
+  io.stdout(`  leaks ${fin.leakedBlocks === 0 ? 'none' : `${fin.leakedBlocks} block(s), ${fin.leakedBytes} B`}\n`);
+  for (const l of fin.lines.slice(0, 10)) io.stdout(`    ${l}\n`);
+  return fin.leakedBlocks > 0 ? 1 : 0;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
+  const parts: Buffer[] = [];
+  for await (const c of stream) parts.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/** `cesim connect`. */
+export async function connectCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(CONNECT_COMMAND, argv);
+  if (values.help) {
+    io.stdout(helpText(CONNECT_COMMAND));
+    return 0;
+  }
+  if (positionals.length === 0) throw new UsageError('connect: HOST:PORT is required');
+  const target = hostPort('connect', 'HOST:PORT', positionals[0]!);
+  const caPem = readPem('connect', 'ca', values.ca as string | undefined);
+  const certPem = readPem('connect', 'cert', values.cert as string | undefined);
+  const keyPem = readPem('connect', 'key', values.key as string | undefined);
+  if ((certPem === undefined) !== (keyPem === undefined)) throw new UsageError('connect: --cert and --key go together');
+  const timeoutMs = intOption('connect', 'timeout', values.timeout, 1) ?? 10_000;
+  const serverName = typeof values.servername === 'string' ? values.servername : target.host;
+  const path = typeof values.path === 'string' ? values.path : '/';
+  let request: Uint8Array;
+  if (values.stdin) {
+    if (!io.stdin) throw new UsageError('connect: --stdin: no standard input');
+    request = await readAll(io.stdin);
+  } else request = new TextEncoder().encode(`GET ${path} HTTP/1.0\r\nHost: ${serverName}\r\nUser-Agent: cesim-connect\r\n\r\n`);
+  const bridge = new BridgeDevice({ name: 'client', profile: deviceProfile('connect', values.profile), processName: 'connect.exe' });
+  const sock = netConnect({ host: target.host, port: target.port });
+  const connected = await new Promise<string | null>((resolve) => {
+    sock.once('connect', () => resolve(null));
+    sock.once('error', (e) => resolve(wsaNameForError(e)));
+  });
+  if (connected !== null) {
+    io.stderr(`cesim connect: cannot connect to ${positionals[0]}: ${connected}\n`);
+    return 1;
+  }
+  const { outcome, response } = await tlsClientExchange(
+    bridge,
+    new RealSocketStream(sock),
+    {
+      targetName: serverName,
+      alpn: listOption(values.alpn),
+      request,
+      credential: {
+        protocols: protocolBits(['tls1.3'], 'client'),
+        ...(caPem ? { rootsPem: [caPem] } : {}),
+        ...(certPem && keyPem ? { certPem, keyPem } : {}),
+        ...(values.insecure ? { manualValidation: true } : {}),
+      },
+      recvTimeoutNs: timeoutMs * 1e6,
+    },
+    'cesim connect',
+  );
+  sock.end();
+  sock.destroySoon?.();
+  io.stdout(new TextDecoder().decode(response));
+  const fin = bridge.finish();
+  io.stderr(`cesim connect: ${outcomeLine(outcome)}\n`);
+  io.stderr(bridge.memoryReport());
+  io.stderr(`  leaks ${fin.leakedBlocks === 0 ? 'none' : `${fin.leakedBlocks} block(s), ${fin.leakedBytes} B`}\n`);
+  const handshakeOk = outcome.protocol !== undefined;
+  if (!handshakeOk) {
+    io.stderr(`cesim connect: handshake failed: ${outcome.status}\n`);
+    return 1;
+  }
+  return 0;
+}

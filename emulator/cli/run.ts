@@ -1,0 +1,118 @@
+/**
+ * `cesim run [scenario|file.json|module.ts]`: runs a scenario and prints its summary (or one
+ * JSON document), writing the report, pcap, key log and trace when asked. Exit 0 when every
+ * assertion held, 1 when one failed or the run broke (the message names it), 2 on bad usage.
+ */
+import { writeFile } from 'node:fs/promises';
+import { getProfile, profileFromFile, type DeviceProfile } from '../../device/index.js';
+import { writePcap } from '../capture/index.js';
+import { writeReport } from '../report/index.js';
+import { hostMonotonicMs } from '../bridge/realtime.js';
+import { applyOverrides, loadScenario, runScenario, DEFAULT_SCENARIO, type RunOptions, type RunSummary } from '../scenario/index.js';
+import { UsageError, helpText, parseAllocFailureSpec, parseCommand, parseFaultSpec, seedOption, type CommandSpec } from './args.js';
+import { formatSummary } from './format.js';
+import type { CliIo } from './io.js';
+
+/** The `run` command's options. */
+export const RUN_COMMAND: CommandSpec = {
+  name: 'run',
+  synopsis: 'cesim run [SCENARIO | FILE.json | MODULE.ts] [options]',
+  summary: `Runs a scenario on the emulated loop (default: "${DEFAULT_SCENARIO}") and prints status per program, negotiated protocol and suite, virtual time (CPU and network), peak bytes per pool, leaks, faults and the trace hash. Exits 1 naming the first failed assertion.`,
+  maxPositionals: 1,
+  options: {
+    seed: { type: 'string', value: 'N', description: 'root seed (overrides the scenario\'s)' },
+    profile: { type: 'string', value: 'P', description: 'device profile for the client devices: a built-in name or a profile JSON file' },
+    json: { type: 'boolean', description: 'print one JSON document (docs/run-json.md) instead of the summary' },
+    report: { type: 'string', value: 'FILE.html', description: 'write the HTML report' },
+    pcap: { type: 'string', value: 'FILE.pcap', description: 'write the emulated network traffic as pcap' },
+    keylog: { type: 'string', value: 'FILE', description: 'write the TLS secrets as an NSS key log (for Wireshark)' },
+    trace: { type: 'string', value: 'FILE', description: 'write every trace event as JSON lines' },
+    set: { type: 'string', multiple: true, value: 'PATH=VALUE', description: 'override a scenario field, e.g. devices[1].count=50' },
+    faults: { type: 'string', value: 'SPEC', description: 'extra link impairments on every link: loss=P,reorder=P,duplicate=P,corrupt=P,jitter=MS' },
+    'alloc-failures': { type: 'string', value: 'SPEC', description: 'forced allocation failures on every device: p=P or nth=A..B, with tag=GLOB, pool=NAME, devices=a+b' },
+  },
+  notes: 'Built-in scenarios: `cesim scenarios`. Exit codes: 0 pass, 1 an assertion failed or the run broke, 2 bad usage.',
+};
+
+/** Resolves `--profile`: a built-in name or a JSON file. */
+export function profileOption(cmd: string, v: string): DeviceProfile {
+  if (/\.json$/i.test(v)) {
+    try {
+      return profileFromFile(v);
+    } catch (e) {
+      throw new UsageError(`${cmd}: --profile: ${(e as Error).message}`);
+    }
+  }
+  try {
+    return getProfile(v);
+  } catch (e) {
+    throw new UsageError(`${cmd}: --profile: ${(e as Error).message.replace(/^name: /, '')}`);
+  }
+}
+
+/** Run options from the options `run` and `campaign` share. */
+export function sharedRunOptions(cmd: string, values: Record<string, unknown>): RunOptions {
+  const o: RunOptions = {};
+  const seed = seedOption(values.seed);
+  if (seed !== undefined) o.seed = seed;
+  if (typeof values.profile === 'string') o.clientProfile = profileOption(cmd, values.profile);
+  if (typeof values.faults === 'string') o.linkFaults = parseFaultSpec(cmd, values.faults);
+  if (typeof values['alloc-failures'] === 'string') o.allocFailures = parseAllocFailureSpec(cmd, values['alloc-failures']);
+  return o;
+}
+
+/** The first failed assertion, or what broke, in one line; null when the run passed. */
+export function failureMessage(s: RunSummary): string | null {
+  if (s.result === 'pass') return null;
+  const a = s.assertions.find((x) => !x.passed);
+  if (s.result === 'fail' && a) return `assertion failed: ${a.name}: ${a.detail}`;
+  if (s.stop.failed) return `run failed: ${s.stop.failed}`;
+  if (s.stop.reason === 'time-limit') return `run hit the time limit at ${(s.stop.virtualTimeNs / 1e6).toFixed(3)} virtual ms${s.stop.hung.length ? `; hung: ${s.stop.hung[0]}` : ''}`;
+  if (s.stop.hung.length > 0) return `run hung: ${s.stop.hung[0]}`;
+  const ex = s.programs.find((p) => p.exception);
+  if (ex) return `exception in ${ex.device}/${ex.process}: ${ex.exception}`;
+  return a ? `assertion failed: ${a.name}: ${a.detail}` : 'run failed';
+}
+
+/** `cesim run`. */
+export async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(RUN_COMMAND, argv);
+  if (values.help) {
+    io.stdout(helpText(RUN_COMMAND));
+    return 0;
+  }
+  const opts = sharedRunOptions('run', values);
+  const loaded = await loadScenario(positionals[0] ?? DEFAULT_SCENARIO);
+  const sets = (values.set as string[] | undefined) ?? [];
+  if (sets.length > 0) loaded.scenario = applyOverrides(loaded.scenario, sets);
+  if (values.report) opts.report = true;
+  if (values.pcap) opts.pcap = true;
+  if (values.keylog) opts.keylog = true;
+  if (values.trace) opts.keepTrace = true;
+  const t0 = hostMonotonicMs();
+  const out = await runScenario(loaded, opts);
+  const wallMs = hostMonotonicMs() - t0;
+  const s = out.summary;
+  if (typeof values.report === 'string' && out.report) await writeReport(values.report, out.report);
+  if (typeof values.pcap === 'string' && out.segments) await writePcap(values.pcap, out.segments);
+  if (typeof values.trace === 'string' && out.traceLines !== undefined) await writeFile(values.trace, out.traceLines);
+  if (typeof values.keylog === 'string') {
+    const lines = out.keylogLines;
+    await writeFile(
+      values.keylog,
+      lines === null || lines === undefined
+        ? '# cesim: Schannel has no key log hook yet (onSchannelKeyLog in schannel/index.ts); no secrets were logged.\n'
+        : lines.map((l) => `${l}\n`).join(''),
+      { mode: 0o600 },
+    );
+    if (lines === null) io.stderr('cesim run: --keylog: Schannel does not export onSchannelKeyLog yet; the key log holds no secrets\n');
+  }
+  if (values.json) io.stdout(JSON.stringify({ ...s, hostTimeMs: Math.round(wallMs) }, null, 2) + '\n');
+  else io.stdout(formatSummary(s, wallMs));
+  const msg = failureMessage(s);
+  if (msg) {
+    io.stderr(`cesim run: ${msg}\n`);
+    return 1;
+  }
+  return 0;
+}
