@@ -78,6 +78,7 @@ import {
   decodePem,
   X509_ASN_ENCODING,
   CERT_STORE_ADD_USE_EXISTING,
+  recordSizeLimitSetting,
   type CertContext,
 } from '../../schannel/index.js';
 import type { ByteStream, ProgramHost } from './types.js';
@@ -176,6 +177,7 @@ export class TlsSession {
   private cbIoBuffer = 0;
   /** The EncryptMessage buffer: header + maximum message + trailer. */
   private sendBuffer = 0;
+  private sendBufferBytes = 0;
   private sizes = new SecPkgContext_StreamSizes();
   private credCert: CertContext | null = null;
   private credAcquired = false;
@@ -240,6 +242,17 @@ export class TlsSession {
     const r: SessionResult = { status: status >>> 0, statusName: statusName(status >>> 0) };
     if (where) r.detail = `${where} returned ${r.statusName}`;
     return r;
+  }
+
+  /**
+   * The receive buffer for the handshake: one full record. With a record_size_limit set on the
+   * device (RFC 8449 §4: the peer's protected records then carry at most limit − 1 bytes of
+   * content), one limited record plus header and AEAD expansion; the plaintext ServerHello and
+   * HelloRetryRequest fit in that too.
+   */
+  private handshakeBufferBytes(): number {
+    const limit = recordSizeLimitSetting(this.process.device);
+    return limit === null ? HANDSHAKE_IO_BUFFER_BYTES : Math.max(limit + 5 + 256, 1024);
   }
 
   private ensureIoBuffer(bytes: number): boolean {
@@ -322,7 +335,7 @@ export class TlsSession {
   }
 
   private async clientHandshakeInner(targetName: string | null, alpn: readonly string[]): Promise<SessionResult> {
-    if (!this.ensureIoBuffer(HANDSHAKE_IO_BUFFER_BYTES)) return this.result(SEC_E_INSUFFICIENT_MEMORY, 'LocalAlloc');
+    if (!this.ensureIoBuffer(this.handshakeBufferBytes())) return this.result(SEC_E_INSUFFICIENT_MEMORY, 'LocalAlloc');
     const fContextReq =
       ISC_REQ_SEQUENCE_DETECT | ISC_REQ_REPLAY_DETECT | ISC_REQ_CONFIDENTIALITY | ISC_REQ_EXTENDED_ERROR | ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_STREAM;
     const attr = { value: 0 };
@@ -425,7 +438,7 @@ export class TlsSession {
   }
 
   private async serverHandshakeLoop(mutualAuth: boolean, alpnAddr: number, alpnLen: number): Promise<SessionResult> {
-    if (!this.ensureIoBuffer(HANDSHAKE_IO_BUFFER_BYTES)) return this.result(SEC_E_INSUFFICIENT_MEMORY, 'LocalAlloc');
+    if (!this.ensureIoBuffer(this.handshakeBufferBytes())) return this.result(SEC_E_INSUFFICIENT_MEMORY, 'LocalAlloc');
     let fContextReq =
       ASC_REQ_SEQUENCE_DETECT | ASC_REQ_REPLAY_DETECT | ASC_REQ_CONFIDENTIALITY | ASC_REQ_EXTENDED_ERROR | ASC_REQ_ALLOCATE_MEMORY | ASC_REQ_STREAM;
     if (mutualAuth) fContextReq |= ASC_REQ_MUTUAL_AUTH;
@@ -498,19 +511,27 @@ export class TlsSession {
     return n;
   }
 
-  /** `QueryContextAttributes(STREAM_SIZES)` and the one send buffer (header + message + trailer). */
-  private prepareSend(): number {
-    if (this.sendBuffer !== 0) return SEC_E_OK;
-    const st = this.sspi.QueryContextAttributes(this.hCtx, SECPKG_ATTR_STREAM_SIZES, this.sizes);
-    if (st !== SEC_E_OK) return st;
-    const total = this.sizes.cbHeader + this.sizes.cbMaximumMessage + this.sizes.cbTrailer;
+  /**
+   * `QueryContextAttributes(STREAM_SIZES)` and the send buffer (header + message + trailer).
+   * Unlike WebClient.c, which always allocates a full `cbMaximumMessage`, a firmware that counts
+   * its bytes sizes the buffer to the largest record it actually sends (grown when needed).
+   */
+  private prepareSend(payloadBytes: number): number {
+    if (this.sendBuffer === 0) {
+      const st = this.sspi.QueryContextAttributes(this.hCtx, SECPKG_ATTR_STREAM_SIZES, this.sizes);
+      if (st !== SEC_E_OK) return st;
+    }
+    const total = this.sizes.cbHeader + Math.min(this.sizes.cbMaximumMessage, Math.max(1, payloadBytes)) + this.sizes.cbTrailer;
+    if (this.sendBuffer !== 0 && this.sendBufferBytes >= total) return SEC_E_OK;
+    if (this.sendBuffer !== 0) this.process.LocalFree(this.sendBuffer);
     this.sendBuffer = this.process.LocalAlloc(LMEM_FIXED, total);
+    this.sendBufferBytes = this.sendBuffer === 0 ? 0 : total;
     return this.sendBuffer === 0 ? SEC_E_INSUFFICIENT_MEMORY : SEC_E_OK;
   }
 
   /** Encrypts and sends `data` in records of at most `cbMaximumMessage` bytes. */
   async send(data: Uint8Array): Promise<SessionResult> {
-    const st = this.prepareSend();
+    const st = this.prepareSend(data.length);
     if (st !== SEC_E_OK) return this.result(st, 'QueryContextAttributes/LocalAlloc');
     const { cbHeader, cbTrailer, cbMaximumMessage } = this.sizes;
     for (let off = 0; off < data.length || (data.length === 0 && off === 0); ) {
@@ -544,7 +565,7 @@ export class TlsSession {
    * (`SEC_I_CONTEXT_EXPIRED`), or a failure.
    */
   async receive(onData: (plaintext: Uint8Array) => boolean): Promise<SessionResult> {
-    if (!this.ensureIoBuffer(HANDSHAKE_IO_BUFFER_BYTES)) return this.result(SEC_E_INSUFFICIENT_MEMORY, 'LocalAlloc');
+    if (!this.ensureIoBuffer(this.handshakeBufferBytes())) return this.result(SEC_E_INSUFFICIENT_MEMORY, 'LocalAlloc');
     let scRet = SEC_E_OK;
     for (;;) {
       if (this.cbIoBuffer === 0 || scRet === SEC_E_INCOMPLETE_MESSAGE) {

@@ -6,6 +6,7 @@
  * faults, the trace hash, and the assertions' verdicts. Optional captures: pcap segments, the
  * NSS key log, the trace as JSON lines, and the HTML report's data.
  */
+import { SCHANNEL_REGISTRY_KEY } from '../../schannel/index.js';
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import * as schannel from '../../schannel/index.js';
@@ -274,7 +275,11 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions = {})
   }
 
   const emulated = new Map<string, EmulatedDevice>();
-  for (const m of all) emulated.set(m.name, sim.addDevice(m.name, profiles.get(m.spec)!, { address: m.address, stackCheck: m.spec.stackCheck ?? false }));
+  for (const m of all) {
+    const e = sim.addDevice(m.name, profiles.get(m.spec)!, { address: m.address, stackCheck: m.spec.stackCheck ?? false });
+    if (m.spec.recordSizeLimit !== undefined) e.device.registry.setValue(SCHANNEL_REGISTRY_KEY, 'RecordSizeLimit', m.spec.recordSizeLimit);
+    emulated.set(m.name, e);
+  }
 
   // Forced allocation failures.
   const failureRng = new SeededRandom(`${String(seed)}/alloc-failures`);

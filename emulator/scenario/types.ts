@@ -56,6 +56,11 @@ export interface DeviceSpec {
   count?: number;
   /** Check modelled stack use. */
   stackCheck?: boolean;
+  /**
+   * The record_size_limit (RFC 8449) the device's Schannel asks its peers for, written to the
+   * registry value `HKLM\\Comm\\SecurityProviders\\SCHANNEL\\RecordSizeLimit` (64..16385).
+   */
+  recordSizeLimit?: number;
   processes?: ProcessSpec[];
   failures?: FailureSpec[];
 }

@@ -121,7 +121,7 @@ export function validateScenario(input: unknown): Scenario {
 
 function checkDevice(c: Checker, d: unknown, path: string, names: Set<string>, addresses: Set<string>): void {
   if (!isObj(d)) return c.err(path, 'expected a device object');
-  c.keys(d, path, ['name', 'profile', 'address', 'count', 'stackCheck', 'processes', 'failures']);
+  c.keys(d, path, ['name', 'profile', 'address', 'count', 'stackCheck', 'recordSizeLimit', 'processes', 'failures']);
   const name = c.str(d, 'name', path, true, NAME, 'a device name (letters, digits, _ . -)');
   if (name !== undefined) {
     if (names.has(name)) c.err(`${path}.name`, `duplicate device name ${show(name)}`);
@@ -157,6 +157,9 @@ function checkDevice(c: Checker, d: unknown, path: string, names: Set<string>, a
       }
   }
   if (d.stackCheck !== undefined && typeof d.stackCheck !== 'boolean') c.err(`${path}.stackCheck`, `expected true or false, got ${show(d.stackCheck)}`);
+  if (d.recordSizeLimit !== undefined && !(Number.isInteger(d.recordSizeLimit) && (d.recordSizeLimit as number) >= 64 && (d.recordSizeLimit as number) <= 16385)) {
+    c.err(`${path}.recordSizeLimit`, `expected an integer from 64 to 16385 (RFC 8449), got ${show(d.recordSizeLimit)}`);
+  }
   if (d.processes !== undefined) {
     if (!Array.isArray(d.processes)) c.err(`${path}.processes`, 'expected an array of processes');
     else d.processes.forEach((p, i) => checkProcess(c, p, `${path}.processes[${i}]`));
