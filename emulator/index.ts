@@ -73,6 +73,7 @@ export {
   ScenarioError,
   SCENARIOS_DIR,
   DEFAULT_SCENARIO,
+  ensureSchannel,
   type Scenario,
   type LoadedScenario,
   type RunOptions,
