@@ -574,14 +574,30 @@ function memoryRecorder(devs: EmulatedDevice[]): { timelines(): MemoryTimeline[]
       const l = lines.get(`${ed.name}/${pool}`);
       if (!l) return;
       l.bytes += delta;
-      const last = l.samples[l.samples.length - 1];
-      if (last && last.timeNs === t) last.bytes = l.bytes;
-      else if (l.samples.length < MAX_SAMPLES) l.samples.push({ timeNs: t, bytes: l.bytes });
+      // Several changes at one instant keep two samples there: the instant's highest value, then
+      // its last one, so a block allocated and freed within one call still shows its peak.
+      const n = l.samples.length;
+      const last = l.samples[n - 1];
+      if (last && last.timeNs === t) {
+        const prev = l.samples[n - 2];
+        if (prev && prev.timeNs === t) {
+          prev.bytes = Math.max(prev.bytes, l.bytes);
+          last.bytes = l.bytes;
+          return;
+        }
+        if (delta > 0) {
+          last.bytes = l.bytes;
+          return;
+        }
+      }
+      if (n < MAX_SAMPLES) l.samples.push({ timeNs: t, bytes: l.bytes });
     };
+    // The device clock includes CPU time not yet drained into the loop, so the allocations of
+    // one long SSPI call spread over the time the call takes.
     d.on('alloc', (e) => {
-      if (e.ok) bump(e.pool, e.size, ed.sim.now());
+      if (e.ok) bump(e.pool, e.size, d.clock.nowNs());
     });
-    d.on('free', (e) => bump(e.pool, -e.size, ed.sim.now()));
+    d.on('free', (e) => bump(e.pool, -e.size, d.clock.nowNs()));
   }
   return {
     timelines: () => [...lines.values()].filter((l) => l.samples.length > 0).map(({ device, pool, sizeBytes, samples }) => ({ device, pool, sizeBytes, samples })),
