@@ -132,6 +132,7 @@ export class Device {
     free: new Set(),
     fault: new Set(),
     cpu: new Set(),
+    exit: new Set(),
   };
   private readonly recentFailures: FailedAllocation[] = [];
   private readonly timeSource: () => Nanos;
@@ -429,6 +430,11 @@ export class Device {
 
   /** @internal releases everything `p` holds (process exit). */
   exitProcess(p: Process): ExitReport {
+    // DLL_PROCESS_DETACH: listeners (Security.dll) release what the process holds first.
+    if (this.listeners.exit.size > 0) {
+      const ev = { pid: p.pid, name: p.name, timeNs: this.clock.nowNs() };
+      for (const cb of [...this.listeners.exit]) cb(ev);
+    }
     const timeNs = this.clock.nowNs();
     const poolBlocks = this.leakReport({ pid: p.pid }).filter((e) => e.pool !== 'heap');
     const heapBlocks = this.heapLeaks(p);

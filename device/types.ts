@@ -365,11 +365,23 @@ export interface CpuEvent {
 }
 
 /** Device events and their payloads. */
+/**
+ * Payload of the `exit` event: a process is exiting. Listeners run before its memory is
+ * reclaimed, as a DLL's `DLL_PROCESS_DETACH` does on CE, so they can release what it holds.
+ */
+export interface ExitEvent {
+  pid: number;
+  name: string;
+  timeNs: Nanos;
+}
+
+/** The events a device emits (`device.on(kind, cb)`). */
 export interface DeviceEvents {
   alloc: AllocEvent;
   free: FreeEvent;
   fault: DeviceFault;
   cpu: CpuEvent;
+  exit: ExitEvent;
 }
 
 /** Win32 `SYSTEMTIME` fields (months 1–12, day of week 0 = Sunday). */

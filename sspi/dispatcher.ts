@@ -9,7 +9,7 @@
  * what the call had allocated: no member throws, whatever it is given.
  */
 
-import { DeviceFaultError, type Process } from '../device/index.js';
+import { DeviceFaultError, type Device, type Process } from '../device/index.js';
 import {
   ASC_RET_ALLOCATED_MEMORY,
   ISC_REQ_ALLOCATE_MEMORY,
@@ -947,6 +947,7 @@ const tables = new WeakMap<Process, SecurityFunctionTableW>();
 export function InitSecurityInterface(process: Process): SecurityFunctionTableW {
   const cached = tables.get(process);
   if (cached) return cached;
+  watchExits(process.device);
   const d = new Dispatcher(sspiState(process.device), process);
   const EncryptMessage = (phContext: SecHandle | null, fQOP: number, pMessage: SecBufferDesc | null, MessageSeqNo: number): number =>
     d.EncryptMessage(phContext, fQOP, pMessage, MessageSeqNo);
@@ -1030,6 +1031,21 @@ export function InitSecurityInterface(process: Process): SecurityFunctionTableW 
 }
 
 const detachers = new WeakMap<Process, () => SspiLeakReport>();
+const watched = new WeakSet<Device>();
+
+/**
+ * Security.dll's DLL_PROCESS_DETACH on the device: when a process that loaded it exits, what it
+ * still holds (contexts, credentials, FreeContextBuffer blocks) is deleted and reported
+ * (`getSspiReports`, `onSspiReport`) before the device reclaims the rest.
+ */
+function watchExits(device: Device): void {
+  if (watched.has(device)) return;
+  watched.add(device);
+  device.on('exit', (e) => {
+    const p = device.process(e.pid);
+    if (p && detachers.has(p)) SspiProcessDetach(p);
+  });
+}
 
 /**
  * `DLL_PROCESS_DETACH` of Security.dll: deletes every context and credential `process` still

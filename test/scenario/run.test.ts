@@ -25,6 +25,28 @@ describe('running scenarios', () => {
     expect(summary.totals).toEqual({ leakedBlocks: 0, leakedBytes: 0, faults: 0, exceptions: 0 });
   });
 
+  it('lossy-tls: cesim against cesim over loss, reordering and duplication, replayable by seed', async () => {
+    const s = await loadScenario('lossy-tls');
+    for (const seed of [1, 2, 3]) {
+      const a = await runScenario(s, { seed });
+      expect(a.summary.result, `seed ${seed}`).toBe('pass');
+      const client = a.summary.programs.find((p) => p.device === 'client')!;
+      expect(client.status).toBe('SEC_E_OK');
+      expect(client.firstLine).toBe('HTTP/1.0 200 OK');
+      expect(a.summary.totals).toEqual({ leakedBlocks: 0, leakedBytes: 0, faults: 0, exceptions: 0 });
+      expect((await runScenario(s, { seed })).summary.traceHash).toBe(a.summary.traceHash);
+    }
+  });
+
+  it('small-records: a 1 KiB record_size_limit (RFC 8449) shrinks the application\'s buffers', async () => {
+    const small = (await runScenario(await loadScenario('small-records'))).summary;
+    const full = (await runScenario(await loadScenario('default'))).summary;
+    expect(small.result).toBe('pass');
+    const heap = (x: typeof small) => x.devices.find((d) => d.name === 'client')!.heapPeakBytes;
+    expect(heap(small)).toBeLessThan(4096);
+    expect(heap(full)).toBeGreaterThan(16384);
+  });
+
   it('fleet with a small N runs, and the server reports where its memory ran out', async () => {
     const s = await loadScenario('fleet');
     s.scenario = applyOverrides(s.scenario, ['devices[1].count=6']);
