@@ -36,6 +36,10 @@ describe('README examples', () => {
       for (const p of patterns) expect(out).toMatch(p);
     });
   }
+  it('docs/sspi-custom-package.md holds examples/custom-package.ts verbatim', () => {
+    const doc = readFileSync(join(root, 'docs', 'sspi-custom-package.md'), 'utf8');
+    expect(doc).toContain(readFileSync(join(root, 'examples', 'custom-package.ts'), 'utf8').trim());
+  });
   it('the same seed gives the same trace hash (examples/loop.ts twice)', () => {
     expect(run('examples/loop.ts')).toBe(run('examples/loop.ts'));
   });
