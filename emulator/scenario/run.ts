@@ -6,11 +6,10 @@
  * faults, the trace hash, and the assertions' verdicts. Optional captures: pcap segments, the
  * NSS key log, the trace as JSON lines, and the HTML report's data.
  */
-import { SCHANNEL_REGISTRY_KEY } from '../../schannel/index.js';
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import * as schannel from '../../schannel/index.js';
-import { SspiProcessDetach } from '../../sspi/index.js';
+import { SspiProcessDetach, onSspiReport } from '../../sspi/index.js';
 import { SeededRandom, getProfile, loadProfile, type DeviceProfile, type DeviceFault, type LeakEntry } from '../../device/index.js';
 import { Simulation, type EmulatedDevice, type LinkOptions, type WireSegment, type TaskContext } from '../index.js';
 import type { CapturedSegment } from '../capture/index.js';
@@ -277,7 +276,21 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions = {})
   const emulated = new Map<string, EmulatedDevice>();
   for (const m of all) {
     const e = sim.addDevice(m.name, profiles.get(m.spec)!, { address: m.address, stackCheck: m.spec.stackCheck ?? false });
-    if (m.spec.recordSizeLimit !== undefined) e.device.registry.setValue(SCHANNEL_REGISTRY_KEY, 'RecordSizeLimit', m.spec.recordSizeLimit);
+    if (m.spec.recordSizeLimit !== undefined) e.device.registry.setValue(schannel.SCHANNEL_REGISTRY_KEY, 'RecordSizeLimit', m.spec.recordSizeLimit);
+    // Why Schannel refused a protocol or failed a handshake, and what SSPI found still held when
+    // a context, credential or process went away, go to the run's trace.
+    schannel.onSchannelLog(e.device, (message) => sim.trace.emit(m.name, 'schannel.log', { message }));
+    onSspiReport(e.device, (r) => {
+      if (r.packageBlocks.length || r.outstandingBuffers.length) {
+        sim.trace.emit(m.name, 'sspi.held', {
+          event: r.event,
+          process: r.processName,
+          owner: r.owner,
+          packageBlocks: r.packageBlocks.map((b) => `${b.owner.tag} ${b.size} B (${b.owner.call})`),
+          outstandingBuffers: r.outstandingBuffers.map((b) => `${b.owner.tag} ${b.size} B (${b.owner.call})`),
+        });
+      }
+    });
     emulated.set(m.name, e);
   }
 

@@ -47,6 +47,15 @@ describe('running scenarios', () => {
     expect(heap(full)).toBeGreaterThan(16384);
   });
 
+  it('a client that enables only TLS 1.2: SEC_E_ALGORITHM_MISMATCH, and the trace says why', async () => {
+    const s = await loadScenario('default');
+    s.scenario = applyOverrides(s.scenario, ['devices[1].processes[0].params.protocols=["tls1.2"]']);
+    const out = await runScenario(s, { keepTrace: true });
+    const client = out.summary.programs.find((p) => p.device === 'client')!;
+    expect(client.status).toBe('SEC_E_ALGORITHM_MISMATCH');
+    expect(out.traceLines).toMatch(/TLS 1\.2 is not implemented by cesim.*"kind":"schannel\.log"/);
+  });
+
   it('fleet with a small N runs, and the server reports where its memory ran out', async () => {
     const s = await loadScenario('fleet');
     s.scenario = applyOverrides(s.scenario, ['devices[1].count=6']);
