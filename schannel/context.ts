@@ -17,7 +17,6 @@ import {
   SEC_I_RENEGOTIATE,
   SEC_E_INCOMPLETE_MESSAGE,
   SEC_E_INVALID_TOKEN,
-  SEC_E_INSUFFICIENT_MEMORY,
   SEC_E_INTERNAL_ERROR,
   SEC_E_UNSUPPORTED_FUNCTION,
   SEC_E_BUFFER_TOO_SMALL,
@@ -30,8 +29,6 @@ import {
   SECBUFFER_EXTRA,
   SECBUFFER_STREAM_HEADER,
   SECBUFFER_STREAM_TRAILER,
-  SECBUFFER_ALERT,
-  SECBUFFER_APPLICATION_PROTOCOLS,
   SECBUFFER_ATTRMASK,
   ISC_REQ_ALLOCATE_MEMORY,
   ISC_REQ_EXTENDED_ERROR,
@@ -243,7 +240,7 @@ export class SchannelContext {
   private pendingOutput: Uint8Array | null = null;
   /** The peer chain as a certificate context (SECPKG_ATTR_REMOTE_CERT_CONTEXT). */
   private peerChainDer: Uint8Array[] = [];
-  /** The credential's requested attribute bits of the last call (ret bits derive from them). */
+  /** `pszTargetName` of the first ISC call: SNI, the name checked, the session-cache key. */
   targetName: string | null = null;
   resumed = false;
   /** The user-mode half: a block in the caller's process holding the packed record state. */
@@ -801,7 +798,10 @@ export function iscRetFlags(req: number): number {
   return ret >>> 0;
 }
 
-/** Return-attribute bits for a failed ISC (check 32: CONFIDENTIALITY|SEQUENCE|REPLAY = 0x1C). */
+/**
+ * Return-attribute bits of a failed ISC or ASC (check 32: CONFIDENTIALITY|SEQUENCE|REPLAY =
+ * 0x1C; the ASC_RET_ bits of these three have the same values).
+ */
 export const ISC_RET_ON_FAILURE = (ISC_RET_REPLAY_DETECT | ISC_RET_SEQUENCE_DETECT | ISC_RET_CONFIDENTIALITY) >>> 0;
 
 /** Return-attribute bits for ASC (check 79, Wine's set). */

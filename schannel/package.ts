@@ -64,7 +64,6 @@ import {
   CALG_ECDH_EPHEM,
   CALG_ECDSA,
   CALG_RSA_SIGN,
-  SecBuffer,
   SecPkgInfo,
   SecPkgContext_StreamSizes,
   SecPkgContext_ConnectionInfo,
@@ -86,7 +85,7 @@ import {
 } from '../sspi/index.js';
 import type { Device } from '../device/index.js';
 import { CertOpenStore, certContextMemoryBytes, type CertContext, type CertStore } from './cert/index.js';
-import { validateSchannelCred, CIPHER_STRENGTH, SUITE_ALGS, type SchannelCredential } from './credentials.js';
+import { validateSchannelCred, SUITE_ALGS, type SchannelCredential } from './credentials.js';
 import {
   SchannelContext,
   ProcessTlsMemory,
@@ -324,7 +323,7 @@ export function createSchannelModule(): SecurityPackageModule {
     const call = support.GetCallInfo();
     const allocate = wantsAllocation(req, kind);
     const extended = (req & (kind === 'isc' ? ISC_REQ_EXTENDED_ERROR : ASC_REQ_EXTENDED_ERROR)) !== 0;
-    const failAttrs = kind === 'isc' ? ISC_RET_ON_FAILURE : ISC_RET_ON_FAILURE;
+    const failAttrs = ISC_RET_ON_FAILURE;
     let ctx = ctxH ? s.dev.contexts.get(ctxH) : undefined;
     if (ctxH && !ctx) return SEC_E_INVALID_HANDLE;
     // Check 35: Schannel rejects a missing output descriptor.
