@@ -78,6 +78,8 @@ function deviceLines(ds: DeviceSummary[], label: string): string[] {
     );
   }
   out.push(`      heap     peak ${digits(Math.max(...ds.map((x) => x.heapPeakBytes))).padStart(7)} B (LocalAlloc, largest process)`);
+  const top = d.cpu.byPrimitive.filter((x) => x.ns > 0).slice(0, 4);
+  if (top.length > 0) out.push(`      CPU by primitive: ${top.map((x) => `${x.primitive} ×${digits(x.calls)} ${fmtNs(x.ns)}`).join(', ')}${d.cpu.byPrimitive.length > top.length ? ', …' : ''}`);
   const leaks = ds.flatMap((x) => x.leaks.map((e) => ({ dev: x.name, e })));
   if (leaks.length > 0) {
     out.push(`      LEAKS: ${leaks.length} block(s), ${digits(leaks.reduce((n, l) => n + l.e.size, 0))} B`);

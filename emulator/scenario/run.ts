@@ -110,7 +110,8 @@ export interface DeviceSummary {
   group: string;
   profile: string;
   address: string;
-  cpu: { name: string; mhz: number; totalNs: number };
+  /** The device CPU, its total virtual CPU time and the time per primitive (most expensive first). */
+  cpu: { name: string; mhz: number; totalNs: number; byPrimitive: { primitive: string; calls: number; cycles: number; ns: number }[] };
   pools: PoolSummary[];
   heapPeakBytes: number;
   /** Blocks leaked by programs' processes (held at exit, or left by SSPI packages). */
@@ -471,7 +472,12 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions = {})
       group: m.group,
       profile: d.profile.name,
       address: m.address,
-      cpu: { name: d.profile.cpu.name, mhz: d.profile.cpu.mhz, totalNs: st.cpu.totalNs },
+      cpu: {
+        name: d.profile.cpu.name,
+        mhz: d.profile.cpu.mhz,
+        totalNs: st.cpu.totalNs,
+        byPrimitive: [...st.cpu.byPrimitive].sort((a, b) => b.ns - a.ns).map((x) => ({ primitive: x.primitive, calls: x.calls, cycles: x.cycles, ns: x.ns })),
+      },
       pools: st.pools.map((p) => {
         const spec = d.profile.pools.find((x) => x.name === p.name)!;
         return {
