@@ -20,7 +20,17 @@ const MAX_GEN = 0x3ff;
 
 interface Slot<T> {
   gen: number;
-  entry: { kind: HandleKind; pkg: number; obj: T } | null;
+  entry: { kind: HandleKind; pkg: number; obj: T; block: number } | null;
+}
+
+/**
+ * Where a handle table's entries live on the device: Security.dll keeps one entry per open
+ * handle in the calling process's memory (`alloc` returns a device address, 0 when the pool is
+ * out; `free` releases it).
+ */
+export interface HandleStorage {
+  alloc(kind: HandleKind): number;
+  free(addr: number): void;
 }
 
 /** One process's table of credential and context handles. */
@@ -30,10 +40,15 @@ export class HandleTable<T> {
   private head = 0;
 
   /** A table whose handles carry `tableId` (1..63). */
-  constructor(readonly tableId: number) {}
+  constructor(
+    readonly tableId: number,
+    private readonly storage: HandleStorage | null = null,
+  ) {}
 
   /** Stores an object; returns its `{ dwLower, dwUpper }`, or null when the table is full. */
   add(kind: HandleKind, pkg: number, obj: T): { dwLower: number; dwUpper: number } | null {
+    const block = this.storage ? this.storage.alloc(kind) : 0;
+    if (this.storage && block === 0) return null;
     let slot: number;
     if (this.head < this.free.length) {
       slot = this.free[this.head++]!;
@@ -45,10 +60,11 @@ export class HandleTable<T> {
       slot = this.slots.length;
       this.slots.push({ gen: 1, entry: null });
     } else {
+      if (block) this.storage!.free(block);
       return null;
     }
     const s = this.slots[slot]!;
-    s.entry = { kind, pkg, obj };
+    s.entry = { kind, pkg, obj, block };
     return { dwLower: this.encode(slot, s.gen), dwUpper: pkg >>> 0 };
   }
 
@@ -68,6 +84,7 @@ export class HandleTable<T> {
     if (obj === null) return null;
     const slot = this.decode(dwLower)!.slot;
     const s = this.slots[slot]!;
+    if (s.entry?.block) this.storage?.free(s.entry.block);
     s.entry = null;
     s.gen = s.gen >= MAX_GEN ? 1 : s.gen + 1;
     this.free.push(slot);

@@ -38,6 +38,7 @@ export {
   SECURITY_PROVIDERS_KEY,
   LSA_PROCESS_NAME,
   TOKEN_POOL,
+  HANDLE_ENTRY_BYTES,
   TOKEN_TAG,
   CONTEXT_BUFFER_TAG,
   PKGINFO_TAG,
@@ -60,7 +61,7 @@ export {
   type DescCheckOptions,
 } from './buffers.js';
 export { readSecPkgInfo, encodeSecPkgInfoBlock, secPkgInfoBlockSize } from './pkginfo.js';
-export { HandleTable, type HandleKind } from './handles.js';
+export { HandleTable, type HandleKind, type HandleStorage } from './handles.js';
 export {
   ContextLifecycle,
   ContextState,

@@ -143,6 +143,9 @@ export interface ContextBufferRecord {
   owner: ContextObject | null;
 }
 
+/** Bytes of one handle-table entry on a 32-bit device (dwLower, dwUpper, package, object). */
+export const HANDLE_ENTRY_BYTES = 16;
+
 /** One process's SSPI state. */
 export class ProcessState {
   /** Handle table (credentials and contexts). */
@@ -153,7 +156,12 @@ export class ProcessState {
   readonly instanceInit = new Set<number>();
   /** A process state with handles of table id `tableId`. */
   constructor(readonly process: Process, tableId: number) {
-    this.handles = new HandleTable(tableId);
+    // Each open handle costs Security.dll an entry in the process: dwLower, dwUpper, the package
+    // and the object pointer (4 × 4 bytes on a 32-bit device), in the process's general pool.
+    this.handles = new HandleTable(tableId, {
+      alloc: (kind) => process.poolAlloc('general', HANDLE_ENTRY_BYTES, `sspi.handle.${kind}`),
+      free: (addr) => void process.poolFree(addr),
+    });
   }
 }
 
