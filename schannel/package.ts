@@ -74,6 +74,7 @@ import {
   SecPkgCred_SupportedProtocols,
   SecPkgCred_CipherStrengths,
   registerPackageModule,
+  encodeWide,
   type Out,
   type LSA_SEC_HANDLE,
   type SecBufferDesc,
@@ -634,8 +635,16 @@ export function queryContextAttribute(support: SecpkgSupportFunctions, ctx: Scha
       const peer = ctx.role === 'client' ? ctx.remoteCertContext() : ctx.credential.certificate;
       const k = certKeyInfo(peer);
       const o = buf as SecPkgContext_KeyInfo;
-      o.sSignatureAlgorithmName = k.name;
-      o.sEncryptAlgorithmName = info?.cipher ?? '';
+      // Check 11: each name is a FreeContextBuffer block in the caller's token pool.
+      const sig = allocWideString(support, k.name);
+      if (sig === 0) return SEC_E_INSUFFICIENT_MEMORY;
+      const enc = allocWideString(support, info?.cipher ?? '');
+      if (enc === 0) {
+        support.FreeClientBuffer(sig);
+        return SEC_E_INSUFFICIENT_MEMORY;
+      }
+      o.sSignatureAlgorithmName = sig;
+      o.sEncryptAlgorithmName = enc;
       o.KeySize = info?.bits ?? 0;
       o.SignatureAlgorithm = k.alg;
       o.EncryptAlgorithm = info?.alg ?? 0;
@@ -686,6 +695,14 @@ export function queryContextAttribute(support: SecpkgSupportFunctions, ctx: Scha
       // Check 58 and the rest: SEC_E_UNSUPPORTED_FUNCTION.
       return SEC_E_UNSUPPORTED_FUNCTION;
   }
+}
+
+/** A NUL-terminated UTF-16 string in a FreeContextBuffer block of the caller; 0 when the pool is out. */
+function allocWideString(support: SecpkgSupportFunctions, text: string): number {
+  const bytes = encodeWide(text);
+  const addr = support.AllocateClientBuffer(bytes.length);
+  if (addr !== 0) support.CopyToClientBuffer(addr, bytes);
+  return addr;
 }
 
 /** Writes a `SEC_CHANNEL_BINDINGS` block (one FreeContextBuffer block in the caller's token pool). */

@@ -98,6 +98,11 @@ export interface SecpkgSupportFunctions {
    */
   AllocateClientBuffer(size: number): number;
   /**
+   * `FreeClientBuffer`: releases a block from `AllocateClientBuffer` that the package will not
+   * hand out after all (a later step of the same call failed); false for any other address.
+   */
+  FreeClientBuffer(address: number): boolean;
+  /**
    * `AllocateLsaHeap`/`AllocateHeap`: a block of `size` bytes from `pool` (`general` by default)
    * in the process that runs the current function, tagged `<package>.<tag>` and owned by the
    * current context/credential; 0 when the pool is out.

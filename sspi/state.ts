@@ -650,6 +650,12 @@ export class SspiState {
         const owner = f.owner && f.owner.kind === 'context' ? (f.owner as ContextObject) : null;
         return st.allocContextBuffer(f, size, `${CONTEXT_BUFFER_TAG}.${f.pkg?.name ?? 'unknown'}`, owner);
       },
+      FreeClientBuffer(address: number): boolean {
+        const f = st.need();
+        if (!f.ps.contextBuffers.has(address)) return false;
+        st.releaseContextBuffer(f.ps, address);
+        return true;
+      },
       AllocateHeap(size: number, tag: string, pool = 'general'): number {
         const f = st.need();
         const proc = f.lsaMode ? st.lsa : f.caller;

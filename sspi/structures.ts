@@ -171,12 +171,16 @@ export class SecPkgContext_ConnectionInfo {
   dwExchStrength = 0;
 }
 
-/** `SecPkgContext_KeyInfoW` (`SECPKG_ATTR_KEY_INFO`). */
+/**
+ * `SecPkgContext_KeyInfoW` (`SECPKG_ATTR_KEY_INFO`). The two names are `SEC_WCHAR *`: device
+ * addresses of NUL-terminated UTF-16 strings the package allocates, which the caller releases
+ * with `FreeContextBuffer` each (sspi-behaviour.md checks 11 and 96); `readWideString` reads them.
+ */
 export class SecPkgContext_KeyInfo {
-  /** Signature algorithm name. */
-  sSignatureAlgorithmName = '';
-  /** Encryption algorithm name. */
-  sEncryptAlgorithmName = '';
+  /** Address of the signature algorithm's name. */
+  sSignatureAlgorithmName = 0;
+  /** Address of the encryption algorithm's name. */
+  sEncryptAlgorithmName = 0;
   /** Key size in bits. */
   KeySize = 0;
   /** Signature algorithm id. */

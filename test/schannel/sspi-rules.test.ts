@@ -50,6 +50,7 @@ import {
   SP_PROT_TLS1_3_CLIENT,
   CALG_ECDSA,
   statusName,
+  readWideString,
 } from '../../sspi/index.js';
 import { encodeAlpnBuffer, type CertContext } from '../../schannel/index.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -273,6 +274,11 @@ describe('QueryContextAttributes after the handshake (§2.7)', () => {
     expect(client.sspi.QueryContextAttributes(client.ctx, SECPKG_ATTR_KEY_INFO, k)).toBe(0);
     expect(k.SignatureAlgorithm).toBe(CALG_ECDSA);
     expect(k.KeySize).toBeGreaterThanOrEqual(128);
+    // Check 11: both names are FreeContextBuffer blocks (UTF-16, NUL-terminated).
+    expect(readWideString(client.process, k.sSignatureAlgorithmName)).toBe('ECDSA');
+    expect(readWideString(client.process, k.sEncryptAlgorithmName)).toBe('AES');
+    expect(client.sspi.FreeContextBuffer(k.sSignatureAlgorithmName)).toBe(0);
+    expect(client.sspi.FreeContextBuffer(k.sEncryptAlgorithmName)).toBe(0);
   });
   it('check 57: STREAM_SIZES → header 5, trailer = type byte + tag, 16384 max, 4 buffers', () => {
     const { client } = established();
