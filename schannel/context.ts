@@ -375,12 +375,13 @@ export class SchannelContext {
       }
     } else {
       if (!chain || !cred.privateKey) return SEC_E_NO_CREDENTIALS;
+      const ticketKey = cred.ticketKey;
       const config: TlsServerConfig = {
         ...common,
         certificateChain: chain,
         privateKey: cred.privateKey,
         clientAuth: mutualAuth ? 'request' : 'none',
-        tickets: { key: schannelTicketKey(this.state), count: 1 },
+        ...(ticketKey ? { tickets: { key: ticketKey, count: 1 } } : {}),
       };
       try {
         this.engine = new TlsServer(config, env);
@@ -776,17 +777,6 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-const ticketKeys = new WeakMap<SchannelDeviceState, Uint8Array>();
-
-/** The device's session-ticket key (drawn once from the device's seeded stream). */
-function schannelTicketKey(state: SchannelDeviceState): Uint8Array {
-  let k = ticketKeys.get(state);
-  if (!k) {
-    k = state.device.rng.bytes(32);
-    ticketKeys.set(state, k);
-  }
-  return k;
-}
 
 /** Return-attribute bits for a successful ISC (check 47; Wine's echoes). */
 export function iscRetFlags(req: number): number {

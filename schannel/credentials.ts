@@ -102,6 +102,11 @@ export interface SchannelCredential {
   readonly maxStrength: number;
   /** Session cache lifespan in ms (`dwSessionLifespan`; 0 = Schannel's 10-hour default). */
   readonly sessionLifespanMs: number;
+  /**
+   * An inbound credential's session-ticket key (32 bytes in a device pool block, set by the
+   * package when it keeps the credential; null when none could be allocated: no tickets).
+   */
+  ticketKey: Uint8Array | null;
 }
 
 /** Schannel's default client session-cache lifetime: 10 hours. */
@@ -210,5 +215,6 @@ function makeCredential(role: 'client' | 'server', cred: SCHANNEL_CRED): Schanne
     minStrength,
     maxStrength,
     sessionLifespanMs: cred.dwSessionLifespan > 0 ? cred.dwSessionLifespan : DEFAULT_SESSION_LIFESPAN_MS,
+    ticketKey: null,
   };
 }

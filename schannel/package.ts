@@ -127,7 +127,11 @@ interface CredEntry {
   cred: SchannelCredential;
   block: number;
   certBlock: number;
+  keyBlock: number;
 }
+
+/** Bytes of a session-ticket key (the default sealer's AES-256-GCM key). */
+export const TICKET_KEY_BYTES = 32;
 
 /** The Schannel state of one device (shared by the UNISP and Schannel names). */
 class SchannelPackageState {
@@ -253,7 +257,19 @@ export function createSchannelModule(): SecurityPackageModule {
       }
       proc.write(certBlock, r.credential.certificate.pbCertEncoded.subarray(0, Math.min(est.total, r.credential.certificate.cbCertEncoded)));
     }
-    s.creds.set(id, { cred: r.credential, block, certBlock });
+    let keyBlock = 0;
+    if (r.credential.role === 'server') {
+      // RFC 8446 §4.6.1 tickets are sealed under a per-credential key from the seeded stream.
+      keyBlock = proc.poolAlloc('general', TICKET_KEY_BYTES, `schannel.cred#${id}.ticketKey`);
+      if (keyBlock === 0) {
+        proc.poolFree(block);
+        if (certBlock) proc.poolFree(certBlock);
+        return SEC_E_INSUFFICIENT_MEMORY;
+      }
+      r.credential.ticketKey = proc.view(keyBlock, TICKET_KEY_BYTES);
+      s.support.device.rng.fill(r.credential.ticketKey);
+    }
+    s.creds.set(id, { cred: r.credential, block, certBlock, keyBlock });
     handle.value = id;
     // Check 19: Wine writes 0 for an outbound credential; cesim does the same for both.
     expiry.LowPart = 0;
@@ -269,6 +285,11 @@ export function createSchannelModule(): SecurityPackageModule {
     const lsa = s.support.lsaProcess;
     lsa.poolFree(e.block);
     if (e.certBlock) lsa.poolFree(e.certBlock);
+    if (e.keyBlock) {
+      e.cred.ticketKey?.fill(0);
+      e.cred.ticketKey = null;
+      lsa.poolFree(e.keyBlock);
+    }
     // Sessions cached under this credential handle can never be used again.
     s.dev.cache.purge((k) => k.credential === `cred#${h}`);
     return SEC_E_OK;
