@@ -12,6 +12,7 @@
  * ```
  */
 import { Device, SeededRandom, getProfile, type DeviceProfile, type Process, type Seed } from '../../device/index.js';
+import { setAsyncScheduler } from '../../sspi/index.js';
 import { Network, type Host, type Link, type LinkOptions, type NetworkFaults, type WireSegment } from '../net/network.js';
 import type { TransportOptions } from '../net/tcp.js';
 import { deviceStreamLabel } from './random.js';
@@ -164,6 +165,15 @@ export class Simulation {
     const p = typeof profile === 'string' ? getProfile(profile) : profile;
     const d = new EmulatedDevice(this, name, p, opts);
     this.devices.set(name, d);
+    // Security.dll's async API (SspiInitializeSecurityContextAsync, …) queues its work on this
+    // loop; a completion may wake a task waiting on SspiGetAsyncCallStatus or its callback.
+    setAsyncScheduler(d.device, {
+      schedule: (delayNs, fn) =>
+        void this.scheduler.after(delayNs, () => {
+          fn();
+          this.scheduler.markWoke();
+        }),
+    });
     return d;
   }
 
