@@ -1,5 +1,5 @@
 /**
- * The async API (SspiInitializeSecurityContextAsync …) for Schannel on the emulated loop: two
+ * The async API (SspiInitializeSecurityContextAsync …) for Schannel on the emulated loop:
  * the client's ClientHello computed asynchronously; the task observes
  * SEC_I_ASYNC_CALL_PENDING, the notify callback runs on the loop after the call's modelled CPU
  * cost in virtual time.
@@ -42,7 +42,7 @@ describe('async Schannel on the emulated loop', () => {
     const dev = sim.addDevice('client', 'ce210-handheld', { address: '10.0.0.2' });
     const seen: string[] = [];
     let costNs = 0;
-    let token = new Uint8Array(0);
+    let token: Uint8Array = new Uint8Array(0);
     dev.spawn('client.exe', async (ctx) => {
       const a = SspiCreateAsyncContext(ctx.process)!;
       let notifiedAt = -1;
