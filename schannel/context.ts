@@ -210,7 +210,30 @@ export function encodeAlpnBuffer(protocols: readonly string[]): Uint8Array {
   return out;
 }
 
-type Phase = 'handshake' | 'awaitingCredentials' | 'established' | 'closed' | 'failed';
+/** Where a Schannel context is in its life. */
+export type SchannelPhase = 'handshake' | 'awaitingCredentials' | 'established' | 'closed' | 'failed';
+type Phase = SchannelPhase;
+
+/**
+ * The one table of a context's phases and the moves between them (staying put is always
+ * allowed). `awaitingCredentials` is check 49's pause after SEC_I_INCOMPLETE_CREDENTIALS;
+ * `closed` follows a close_notify sent (control token) or received (check 68).
+ */
+export const SCHANNEL_PHASE_MOVES: Readonly<Record<SchannelPhase, readonly SchannelPhase[]>> = {
+  handshake: ['awaitingCredentials', 'established', 'closed', 'failed'],
+  awaitingCredentials: ['handshake', 'established', 'closed', 'failed'],
+  established: ['closed', 'failed'],
+  closed: ['failed'],
+  failed: [],
+};
+
+/** The phase table as a Mermaid state diagram (docs/schannel-context.md shows it). */
+export function schannelPhaseMermaid(): string {
+  const lines = ['stateDiagram-v2', '  [*] --> handshake: first ISC/ASC'];
+  for (const [from, tos] of Object.entries(SCHANNEL_PHASE_MOVES)) for (const to of tos) lines.push(`  ${from} --> ${to}`);
+  lines.push('  closed --> [*]: DeleteSecurityContext', '  failed --> [*]: DeleteSecurityContext');
+  return lines.join('\n');
+}
 
 /** The outcome of one handshake call, before the SSPI buffers are written. */
 interface StepResult {
@@ -232,7 +255,19 @@ export class SchannelContext {
   readonly role: 'client' | 'server';
   readonly memory: ProcessTlsMemory;
   readonly crypto: CryptoProvider;
-  phase: Phase = 'handshake';
+  private current: Phase = 'handshake';
+
+  /** The context's phase (see {@link SCHANNEL_PHASE_MOVES}). */
+  get phase(): Phase {
+    return this.current;
+  }
+
+  /** Moves to `next`; a move the table does not allow is a bug in cesim, reported as such. */
+  moveTo(next: Phase): void {
+    if (next === this.current) return;
+    if (!SCHANNEL_PHASE_MOVES[this.current].includes(next)) throw new Error(`schannel context #${this.id}: ${this.current} → ${next} is not a move`);
+    this.current = next;
+  }
   private engine: TlsClient | TlsServer | null = null;
   private certFailure: CertFailure | null = null;
   private pendingControl: { level: number; description: number } | null = null;
@@ -448,7 +483,7 @@ export class SchannelContext {
       const ctl = this.pendingControl;
       this.pendingControl = null;
       const out = this.alertRecord(ctl.level, ctl.description);
-      if (ctl.description === TLS1_ALERT_CLOSE_NOTIFY || ctl.level !== TLS1_ALERT_WARNING) this.phase = 'closed';
+      if (ctl.description === TLS1_ALERT_CLOSE_NOTIFY || ctl.level !== TLS1_ALERT_WARNING) this.moveTo('closed');
       return { status: SEC_E_OK, output: out, extra: 0, missing: 0 };
     }
     if (this.pendingOutput) {
@@ -459,7 +494,7 @@ export class SchannelContext {
     if (!this.engine) {
       const s = this.createEngine(alpn, opts.mutualAuth);
       if (s !== SEC_E_OK) {
-        this.phase = 'failed';
+        this.moveTo('failed');
         return { status: s, output: new Uint8Array(0), extra: 0, missing: 0 };
       }
       const fresh = this.engine as TlsClient | TlsServer | null;
@@ -481,8 +516,9 @@ export class SchannelContext {
       );
       if (r.error) return this.fail(r.error, r.output);
       const ev = this.applyEvents(r.events);
-      this.phase = ev.complete || engine.handshakeComplete ? 'established' : 'handshake';
-      return { status: this.phase === 'established' ? SEC_E_OK : SEC_I_CONTINUE_NEEDED, output: r.output, extra: input?.length ?? 0, missing: 0 };
+      const done = ev.complete || engine.handshakeComplete;
+      this.moveTo(done ? 'established' : 'handshake');
+      return { status: done ? SEC_E_OK : SEC_I_CONTINUE_NEEDED, output: r.output, extra: input?.length ?? 0, missing: 0 };
     }
     if (this.phase === 'closed') {
       // Check 76: the control token is consumed once; without a new one there is nothing to send.
@@ -509,7 +545,7 @@ export class SchannelContext {
       const cred = this.credential;
       if (!cred.certificate || !opts.supplyCreds) {
         if (!cred.certificate) {
-          this.phase = 'awaitingCredentials';
+          this.moveTo('awaitingCredentials');
           return { status: SEC_I_INCOMPLETE_CREDENTIALS, output: r.output, extra, missing: 0 };
         }
       }
@@ -518,18 +554,18 @@ export class SchannelContext {
       if (p.error) return this.fail(p.error, concat(r.output, p.output));
       this.applyEvents(p.events);
       const done = engine.handshakeComplete;
-      this.phase = done ? 'established' : 'handshake';
+      this.moveTo(done ? 'established' : 'handshake');
       return { status: done ? SEC_E_OK : SEC_I_CONTINUE_NEEDED, output: concat(r.output, p.output), extra, missing: 0 };
     }
     if (ev.complete || engine.handshakeComplete) {
-      this.phase = 'established';
+      this.moveTo('established');
       return { status: SEC_E_OK, output: r.output, extra, missing: 0 };
     }
     return { status: SEC_I_CONTINUE_NEEDED, output: r.output, extra, missing: 0 };
   }
 
   private fail(error: TlsError, output: Uint8Array): StepResult {
-    this.phase = 'failed';
+    this.moveTo('failed');
     // A failed context is cleanly failed: its TLS state is released (secrets zeroed) at once;
     // the handle stays valid until DeleteSecurityContext, as on Windows.
     this.releaseEngine();
@@ -652,7 +688,7 @@ export class SchannelContext {
     if (r.error) {
       if (r.error.code === 'alert.received' && r.error.receivedAlert === TLS1_ALERT_CLOSE_NOTIFY) ev.closed = true;
       else {
-        this.phase = 'failed';
+        this.moveTo('failed');
         return statusForTlsError(r.error);
       }
     }
@@ -687,7 +723,7 @@ export class SchannelContext {
     }
     if (ev.closed) {
       // Check 68: a received close_notify is a clean end: SEC_I_CONTEXT_EXPIRED.
-      this.phase = 'closed';
+      this.moveTo('closed');
       return SEC_I_CONTEXT_EXPIRED;
     }
     if (r.output.length > 0) {
@@ -764,7 +800,7 @@ export class SchannelContext {
       this.userBlock.process.poolFree(this.userBlock.addr);
       this.userBlock = null;
     }
-    this.phase = this.phase === 'established' ? 'closed' : this.phase;
+    if (this.current === 'established') this.moveTo('closed');
   }
 }
 

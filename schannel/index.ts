@@ -18,7 +18,7 @@ export {
   SCHANNEL_CB_MAX_TOKEN,
   CREDENTIAL_OBJECT_BYTES,
 } from './package.js';
-export { encodeAlpnBuffer, parseAlpnBuffer, recordSizeLimitSetting, SCHANNEL_REGISTRY_KEY } from './context.js';
+export { encodeAlpnBuffer, parseAlpnBuffer, recordSizeLimitSetting, SCHANNEL_REGISTRY_KEY, SCHANNEL_PHASE_MOVES, schannelPhaseMermaid, type SchannelPhase } from './context.js';
 export {
   validateSchannelCred,
   IMPLEMENTED_PROTOCOLS,

@@ -432,7 +432,7 @@ export function createSchannelModule(): SecurityPackageModule {
         const w = support.WriteOutputToken(output, tokenI, r.output);
         if (w !== SEC_E_OK) {
           // The flight is lost: the context cannot go on (reference: Schannel fails it cleanly).
-          ctx.phase = 'failed';
+          ctx.moveTo('failed');
           status = w;
         }
       } else if (!allocate) tokenBuf.cbBuffer = 0;
