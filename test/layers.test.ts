@@ -1,0 +1,57 @@
+/**
+ * Layers point one way (emulator → schannel → sspi → device), each module is reached only
+ * through its index.ts, and only schannel/crypto/ imports the crypto libraries.
+ */
+import { describe, it, expect } from 'vitest';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, dirname, resolve } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const MODULES = ['device', 'sspi', 'schannel', 'emulator'] as const;
+const MAY_USE: Record<(typeof MODULES)[number], string[]> = {
+  device: [],
+  sspi: ['device'],
+  schannel: ['sspi', 'device'],
+  emulator: ['schannel', 'sspi', 'device'],
+};
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+const imports = (file: string): string[] => [...readFileSync(file, 'utf8').matchAll(/\bfrom\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map((m) => m[1] ?? m[2]!);
+
+describe('module layering', () => {
+  for (const mod of MODULES) {
+    it(`${mod}/ imports only ${MAY_USE[mod].join(', ') || 'nothing of cesim'}, through index.ts`, () => {
+      const bad: string[] = [];
+      for (const f of files(join(root, mod))) {
+        for (const spec of imports(f)) {
+          if (!spec.startsWith('.')) continue;
+          const target = relative(root, resolve(dirname(f), spec));
+          const other = target.split('/')[0]!;
+          if (other === mod || !MODULES.includes(other as (typeof MODULES)[number])) continue;
+          if (!MAY_USE[mod].includes(other)) bad.push(`${relative(root, f)} → ${spec} (layer)`);
+          else if (target !== `${other}/index.js`) bad.push(`${relative(root, f)} → ${spec} (not the module's index.ts)`);
+        }
+      }
+      expect(bad).toEqual([]);
+    });
+  }
+  it('only schannel/crypto/ (and the device\'s seeded random stream) import @noble/* and micro-rsa-dsa-dh', () => {
+    const bad: string[] = [];
+    for (const mod of MODULES) {
+      for (const f of files(join(root, mod))) {
+        const rel = relative(root, f);
+        // device/random.ts is the device's own random source (a seeded ChaCha20 keystream), below
+        // every layer that could use the crypto interface; nothing there is TLS crypto.
+        if (rel.startsWith('schannel/crypto/') || rel === 'device/random.ts') continue;
+        for (const spec of imports(f)) if (spec.startsWith('@noble/') || spec.startsWith('micro-rsa-dsa-dh')) bad.push(`${relative(root, f)} → ${spec}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});
