@@ -256,6 +256,8 @@ export class SchannelContext {
   readonly memory: ProcessTlsMemory;
   readonly crypto: CryptoProvider;
   private current: Phase = 'handshake';
+  /** Whether this context has handed out a handshake flight yet (a server's keys start with its first). */
+  private flightSent = false;
 
   /** The context's phase (see {@link SCHANNEL_PHASE_MOVES}). */
   get phase(): Phase {
@@ -478,6 +480,12 @@ export class SchannelContext {
    * engine and says what to return.
    */
   step(input: Uint8Array | null, alpn: string[] | null, opts: { mutualAuth: boolean; supplyCreds: boolean }): StepResult {
+    const r = this.stepInner(input, alpn, opts);
+    if (r.output.length > 0 && (r.status === SEC_I_CONTINUE_NEEDED || r.status === SEC_E_OK)) this.flightSent = true;
+    return r;
+  }
+
+  private stepInner(input: Uint8Array | null, alpn: string[] | null, opts: { mutualAuth: boolean; supplyCreds: boolean }): StepResult {
     // §2.9 checks 74–77: a control token applied earlier is turned into its alert record now.
     if (this.pendingControl) {
       const ctl = this.pendingControl;
@@ -565,6 +573,12 @@ export class SchannelContext {
   }
 
   private fail(error: TlsError, output: Uint8Array): StepResult {
+    // The engine sends its alert itself; when it could not (out of memory before any keys), the
+    // alert is 7 bytes a C stack builds on the stack: a plaintext record, as before the keys.
+    const noKeysYet = this.role === 'server' ? !this.flightSent : this.engine?.cipherSuite === null;
+    if (output.length === 0 && error.alert !== null && noKeysYet) {
+      output = Uint8Array.of(0x15, 0x03, 0x03, 0x00, 0x02, 2 /* fatal */, error.alert);
+    }
     this.moveTo('failed');
     // A failed context is cleanly failed: its TLS state is released (secrets zeroed) at once;
     // the handle stays valid until DeleteSecurityContext, as on Windows.
@@ -574,14 +588,19 @@ export class SchannelContext {
     return { status, output, extra: 0, missing: 0 };
   }
 
-  /** An alert record: encrypted once traffic keys exist, else plaintext (check 75: `15 03 01 00 02 01 00`). */
+  /**
+   * An alert record: protected once the engine has keys (RFC 8446 §5: alerts after the
+   * ServerHello are encrypted), else plaintext. A TLS 1.3 context writes legacy_record_version
+   * 0x0303 (RFC 8446 §5.1); the reference's `15 03 01 00 02 01 00` (check 75) is what a TLS 1.0
+   * credential writes.
+   */
   private alertRecord(level: number, description: number): Uint8Array {
     const engine = this.engine;
-    if (engine && (engine.handshakeComplete || this.phase === 'established')) {
+    if (engine && engine.cipherSuite !== null) {
       const r = description === TLS1_ALERT_CLOSE_NOTIFY && level === TLS1_ALERT_WARNING ? engine.close() : engine.alert(level, description);
-      if (!r.error) return r.output;
+      if (!r.error && r.output.length > 0) return r.output;
     }
-    return Uint8Array.of(0x15, 0x03, 0x01, 0x00, 0x02, level, description);
+    return Uint8Array.of(0x15, 0x03, 0x03, 0x00, 0x02, level, description);
   }
 
   /** `ApplyControlToken` (§2.9). */

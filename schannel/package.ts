@@ -29,7 +29,9 @@ import {
   SECBUFFER_ATTRMASK,
   ISC_REQ_EXTENDED_ERROR,
   ISC_REQ_USE_SUPPLIED_CREDS,
+  ISC_RET_EXTENDED_ERROR,
   ASC_REQ_EXTENDED_ERROR,
+  ASC_RET_EXTENDED_ERROR,
   ASC_REQ_MUTUAL_AUTH,
   SECPKG_FLAG_INTEGRITY,
   SECPKG_FLAG_PRIVACY,
@@ -427,9 +429,11 @@ export function createSchannelModule(): SecurityPackageModule {
     }
 
     const ok = status === SEC_E_OK || status === SEC_I_CONTINUE_NEEDED || status === SEC_I_INCOMPLETE_CREDENTIALS;
+    let tokenWritten = false;
     if (ok || (extended && r.output.length > 0)) {
       if (r.output.length > 0) {
         const w = support.WriteOutputToken(output, tokenI, r.output);
+        tokenWritten = w === SEC_E_OK;
         if (w !== SEC_E_OK) {
           // The flight is lost: the context cannot go on (reference: Schannel fails it cleanly).
           ctx.moveTo('failed');
@@ -454,7 +458,10 @@ export function createSchannelModule(): SecurityPackageModule {
     }
 
     if (!SEC_SUCCESS(status)) {
-      attrs.value = failAttrs;
+      // With EXTENDED_ERROR a failure's alert record is the output token (sent to the peer by
+      // the caller), and the ret flags say so.
+      const alertSent = extended && tokenWritten;
+      attrs.value = alertSent ? failAttrs | (kind === 'isc' ? ISC_RET_EXTENDED_ERROR : ASC_RET_EXTENDED_ERROR) : failAttrs;
       if (created) ctx.dispose();
       return status;
     }

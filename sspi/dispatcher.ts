@@ -12,6 +12,8 @@
 import { DeviceFaultError, type Device, type Process } from '../device/index.js';
 import {
   ASC_RET_ALLOCATED_MEMORY,
+  ASC_RET_EXTENDED_ERROR,
+  ISC_RET_EXTENDED_ERROR,
   ISC_REQ_ALLOCATE_MEMORY,
   ISC_REQ_PROMPT_FOR_CREDS,
   ISC_RET_ALLOCATED_MEMORY,
@@ -588,9 +590,12 @@ class Dispatcher {
       }
     }
 
+    // A failed call that sets ISC_RET_EXTENDED_ERROR/ASC_RET_EXTENDED_ERROR hands the caller an
+    // error token (Schannel: the alert record to send to the peer); it keeps that token, and
+    // frees it with FreeContextBuffer like any other. Otherwise nothing of a failed call stays.
+    const errorToken = !SEC_SUCCESS(status) && f.tokenBlocks.length > 0 && (attrs.value & (kind === 'isc' ? ISC_RET_EXTENDED_ERROR : ASC_RET_EXTENDED_ERROR)) !== 0;
     if (!SEC_SUCCESS(status)) {
-      // Nothing of a failed call stays with the caller: tokens placed in this call are released.
-      for (const a of f.tokenBlocks) st.releaseContextBuffer(f.ps, a);
+      if (!errorToken) for (const a of f.tokenBlocks) st.releaseContextBuffer(f.ps, a);
       if (!r.ctx && ctx) {
         // A new context that could not be returned: the package and the table forget it.
         this.teardown(f, ctx, 'FailedContextCall');
@@ -599,8 +604,10 @@ class Dispatcher {
         if (f.pending.size) st.report('FailedContextCall', f.ps, null, `new ${r.pkg.name} context`, []);
       }
       if (outCopy && output) {
-        // Buffers the dispatcher blanked for ALLOCATE_MEMORY keep the caller's values (check 41).
+        // Buffers the dispatcher blanked for ALLOCATE_MEMORY keep the caller's values (check 41),
+        // unless they now carry the error token.
         for (const i of blanked) {
+          if (errorToken && outCopy.pBuffers[i]!.pvBuffer !== 0) continue;
           const o = output.pBuffers[i]!;
           outCopy.pBuffers[i] = new SecBuffer(o.cbBuffer, o.BufferType, o.pvBuffer);
         }

@@ -405,7 +405,9 @@ describe('ApplyControlToken, shutdown and alerts (§2.9)', () => {
     const { client, ctx } = afterHello();
     expect(statusName(client.sspi.ApplyControlToken(ctx, new SecBufferDesc([dword(client, SCHANNEL_SHUTDOWN, SECBUFFER_TOKEN, 2)])))).toBe('SEC_E_UNSUPPORTED_FUNCTION');
   });
-  it('checks 74–76: SHUTDOWN (twice) → 0; the next ISC gives 15 03 01 00 02 01 00; a further ISC → INCOMPLETE_MESSAGE', () => {
+  // The reference's bytes (15 03 01 …) come from a TLS 1.0 credential; a TLS 1.3 context writes
+  // legacy_record_version 0x0303 (RFC 8446 §5.1), so the records below read 15 03 03 ….
+  it('checks 74–76: SHUTDOWN (twice) → 0; the next ISC gives the close_notify alert 15 03 03 00 02 01 00; a further ISC → INCOMPLETE_MESSAGE', () => {
     const { client, ctx } = afterHello();
     expect(client.sspi.ApplyControlToken(ctx, new SecBufferDesc([dword(client, SCHANNEL_SHUTDOWN, SECBUFFER_TOKEN, 5)]))).toBe(0);
     expect(client.sspi.ApplyControlToken(ctx, new SecBufferDesc([dword(client, SCHANNEL_SHUTDOWN, SECBUFFER_TOKEN, 5)]))).toBe(0);
@@ -414,14 +416,14 @@ describe('ApplyControlToken, shutdown and alerts (§2.9)', () => {
     const r = isc(client, ctx, 0, null, out, ctx2);
     expect(r.name).toBe('SEC_E_OK');
     expect([ctx2.dwLower, ctx2.dwUpper]).toEqual([ctx.dwLower, ctx.dwUpper]);
-    expect([...client.process.read(out.pBuffers[0]!.pvBuffer, out.pBuffers[0]!.cbBuffer)]).toEqual([0x15, 0x03, 0x01, 0x00, 0x02, 0x01, 0x00]);
+    expect([...client.process.read(out.pBuffers[0]!.pvBuffer, out.pBuffers[0]!.cbBuffer)]).toEqual([0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 0x00]);
     const out2 = tokenOut(client, 1000);
     const ctx3 = new SecHandle(4, 4);
     expect(isc(client, ctx, 0, null, out2, ctx3).name).toBe('SEC_E_INCOMPLETE_MESSAGE');
     expect(out2.pBuffers[0]!.cbBuffer).toBe(1000);
     expect([ctx3.dwLower, ctx3.dwUpper]).toEqual([4, 4]);
   });
-  it('check 77: SCHANNEL_ALERT fatal/bad_certificate → the next ISC gives 15 03 01 00 02 02 2a', () => {
+  it('check 77: SCHANNEL_ALERT fatal/bad_certificate → the next ISC gives 15 03 03 00 02 02 2a', () => {
     const { client, ctx } = afterHello();
     const t = new Uint8Array(12);
     const dv = new DataView(t.buffer);
@@ -431,7 +433,7 @@ describe('ApplyControlToken, shutdown and alerts (§2.9)', () => {
     expect(client.sspi.ApplyControlToken(ctx, new SecBufferDesc([new SecBuffer(12, SECBUFFER_TOKEN, client.alloc(t))]))).toBe(0);
     const out = tokenOut(client, 1000);
     expect(isc(client, ctx, 0, null, out).name).toBe('SEC_E_OK');
-    expect([...client.process.read(out.pBuffers[0]!.pvBuffer, out.pBuffers[0]!.cbBuffer)]).toEqual([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x2a]);
+    expect([...client.process.read(out.pBuffers[0]!.pvBuffer, out.pBuffers[0]!.cbBuffer)]).toEqual([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x2a]);
   });
 });
 

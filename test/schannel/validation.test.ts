@@ -66,3 +66,25 @@ describe('server certificate validation (RFC 5280 paths, RFC 6125 names)', () =>
     expect(failure?.kind).toBe('untrusted-root');
   });
 });
+
+describe('ISC_REQ_EXTENDED_ERROR: a failed handshake hands back the alert to send', () => {
+  it('the client rejects an untrusted server: the output token is its fatal alert, ISC_RET_EXTENDED_ERROR set', () => {
+    const device = makeDevice(83);
+    const client = new Endpoint(device.createProcess('client.exe'), 'client', 'localhost');
+    const server = new Endpoint(device.createProcess('server.exe'), 'server');
+    expect(client.acquire({})).toBe(0);
+    expect(server.acquire({ cCreds: 1, paCred: [certWithKey('bad-untrusted')] })).toBe(0);
+    server.receive(client.step().token);
+    client.receive(server.step().token);
+    const r = client.step();
+    expect(statusName(r.status)).toBe('SEC_E_UNTRUSTED_ROOT');
+    expect(client.attrs.value & 0x4000).toBe(0x4000); // ISC_RET_EXTENDED_ERROR
+    // An encrypted alert record (handshake keys are in place): content type 0x17 on the wire.
+    expect(r.token[0]).toBe(0x17);
+    server.receive(r.token);
+    const s = server.step();
+    expect(statusName(s.status)).toBe('SEC_E_UNTRUSTED_ROOT'); // unknown_ca received
+    // The alert token was released with FreeContextBuffer by the harness: nothing left in the token pool.
+    expect(device.leakReport().filter((l) => l.pool === 'token')).toEqual([]);
+  });
+});
