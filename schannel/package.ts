@@ -679,9 +679,17 @@ export function queryContextAttribute(support: SecpkgSupportFunctions, ctx: Scha
       return SEC_E_OK;
     }
     case SECPKG_ATTR_REMOTE_CERT_CONTEXT: {
-      // Check 51: a context whose store holds the whole peer chain, leaf included.
+      // Check 51: a context whose store holds the whole peer chain, leaf included. It lives in
+      // the caller's memory (CryptoAPI's CERT_CONTEXT, CERT_INFO and encoded bytes for each
+      // certificate of the store) until the caller's last CertFreeCertificateContext.
       const c = ctx.remoteCertContext();
       if (!c) return SEC_E_NO_CREDENTIALS;
+      const caller = support.CurrentProcess();
+      const bytes = (c.hCertStore?.certificates() ?? [c]).reduce((n, x) => n + certContextMemoryBytes(x).total, 0);
+      const addr = caller.poolAlloc('general', bytes, 'crypt32.remoteCertContext');
+      if (addr === 0) return SEC_E_INSUFFICIENT_MEMORY;
+      caller.write(addr, c.pbCertEncoded.subarray(0, Math.min(bytes, c.cbCertEncoded)));
+      c.onRelease(() => void caller.poolFree(addr));
       (buf as Out<CertContext | null>).value = c;
       return SEC_E_OK;
     }

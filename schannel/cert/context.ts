@@ -97,10 +97,26 @@ export class CertContext {
     this.refs++;
   }
 
+  private releaseHook: { at: number; fn: () => void } | null = null;
+
+  /**
+   * Runs `fn` once when the reference handed out now is given back (the count falls below what
+   * it is now): a context that lives in device memory (the one `SECPKG_ATTR_REMOTE_CERT_CONTEXT`
+   * hands out) releases its block there.
+   */
+  onRelease(fn: () => void): void {
+    this.releaseHook = { at: this.refs - 1, fn };
+  }
+
   /** @internal Drops one reference; false when there was none left (a double free). */
   release(): boolean {
     if (this.refs <= 0) return false;
     this.refs--;
+    if (this.releaseHook && this.refs <= this.releaseHook.at) {
+      const f = this.releaseHook.fn;
+      this.releaseHook = null;
+      f();
+    }
     return true;
   }
 }

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { makeDevice, certWithKey, Endpoint, handshake } from './harness.js';
 import { SecBuffer, SecBufferDesc, SecHandle, SECPKG_ATTR_STREAM_SIZES, SECPKG_ATTR_REMOTE_CERT_CONTEXT, SECPKG_ATTR_CIPHER_INFO, SECPKG_ATTR_ENDPOINT_BINDINGS } from '../../sspi/index.js';
 import type { Device } from '../../device/index.js';
+import { CertContext, CertFreeCertificateContext } from '../../schannel/index.js';
 
 const TYPES = [0, 1, 2, 3, 4, 5, 6, 7, 10, 17, 18, 0x80000002, 0x10000001, 99];
 
@@ -43,7 +44,7 @@ describe('Schannel members never throw', () => {
         fc.constantFrom(client.ctx, half.ctx, server.ctx, new SecHandle(1, 1)),
         fc.array(bufferArb(scratch), { maxLength: 6 }),
         fc.integer({ min: 0, max: 0xffff }),
-        fc.constantFrom(SECPKG_ATTR_STREAM_SIZES, SECPKG_ATTR_REMOTE_CERT_CONTEXT, SECPKG_ATTR_CIPHER_INFO, SECPKG_ATTR_ENDPOINT_BINDINGS, 0x5d, 12, 999),
+        fc.constantFrom(SECPKG_ATTR_STREAM_SIZES, SECPKG_ATTR_REMOTE_CERT_CONTEXT, SECPKG_ATTR_CIPHER_INFO, SECPKG_ATTR_ENDPOINT_BINDINGS, 5, 0x5d, 12, 999),
         (member, ctx, bufs, flags, attr) => {
           const desc = new SecBufferDesc(bufs.map((b) => new SecBuffer(b.len, b.type, b.addr)));
           const out = new SecBufferDesc([new SecBuffer(0, 2, 0)]);
@@ -69,6 +70,8 @@ describe('Schannel members never throw', () => {
               const o: Record<string, unknown> = { dwVersion: 1 };
               s = proc.sspi.QueryContextAttributes(ctx, attr, o);
               if (typeof o.Bindings === 'number' && o.Bindings) proc.sspi.FreeContextBuffer(o.Bindings);
+              if (o.value instanceof CertContext) CertFreeCertificateContext(o.value);
+              for (const k of ['sSignatureAlgorithmName', 'sEncryptAlgorithmName']) if (typeof o[k] === 'number' && o[k]) proc.sspi.FreeContextBuffer(o[k] as number);
             }
           }
           statuses.push(s);

@@ -52,7 +52,7 @@ import {
   statusName,
   readWideString,
 } from '../../sspi/index.js';
-import { encodeAlpnBuffer, type CertContext } from '../../schannel/index.js';
+import { encodeAlpnBuffer, CertFreeCertificateContext, type CertContext } from '../../schannel/index.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 
 const FLAGS_28 = ISC_REQ_CONFIDENTIALITY | ISC_REQ_STREAM; // 0x8010, the reference's common setup
@@ -231,6 +231,11 @@ describe('QueryContextAttributes after the handshake (§2.7)', () => {
     expect(c.pCertInfo.extensions.subjectAltName?.dns).toContain('localhost');
     expect(c.hCertStore!.certificates().length).toBeGreaterThanOrEqual(2);
     expect(c.hCertStore!.certificates()).toContain(c);
+    // It lives in the caller's memory until the last CertFreeCertificateContext.
+    const held = () => client.process.device.leakReport().filter((l) => l.owner.tag === 'crypt32.remoteCertContext' && l.owner.pid === client.process.pid);
+    expect(held()).toHaveLength(1);
+    expect(CertFreeCertificateContext(c)).toBe(true);
+    expect(held()).toEqual([]);
   });
   it('check 52: ENDPOINT_BINDINGS → one FreeContextBuffer block: 32-byte header + "tls-server-end-point:" + SHA-256(cert) = 85 bytes', () => {
     const { client } = established();
