@@ -10,13 +10,13 @@
 import type { CryptoProvider, GroupName, KeyShare, SignatureScheme } from '../crypto/types.js';
 import { AlertCodec, AlertDescription, AlertLevel, alertName } from './codec/alert.js';
 import { type CipherSuite, ContentType, HandshakeType, KeyUpdateRequest, ProtocolVersion } from './codec/constants.js';
-import { KeyUpdateCodec } from './codec/handshake.js';
+import { KeyUpdateCodec, nextHandshakeMessage } from './codec/handshake.js';
 import { RECORD_HEADER_LENGTH } from './codec/record.js';
 import type { OpenResult, OutputResult, ReceiveResult, StreamSizes, TlsEnv, TlsEvent } from './config.js';
 import { TlsError, alertFor, toTlsError } from './errors.js';
 import { HandshakeBuffer } from './hsbuffer.js';
 import type { ApplicationTrafficSecret, ExporterMasterSecret, KeyScheduleHash, ResumptionMasterSecret } from './keyschedule.js';
-import { KEY_SHARE_SIZE, TLS_TAGS, type TlsBlock, type TlsMemory, allocOrThrow, keyScheduleSize } from './memory.js';
+import { KEY_SHARE_SIZE, MAX_HANDSHAKE_MESSAGE, TLS_TAGS, type TlsBlock, type TlsMemory, allocOrThrow, keyScheduleSize } from './memory.js';
 import { Outbox } from './outbox.js';
 import { RecordLayer } from './record.js';
 import type { Transcript } from './transcript.js';
@@ -429,19 +429,53 @@ export abstract class TlsConnection {
     }
   }
 
-  /** Appends handshake content and handles every complete message. */
+  /**
+   * Handles the handshake messages of one record's content. Whole messages are handled where
+   * the record was opened (a C stack decrypts in place in the caller's input buffer); only a
+   * message that continues into the next record is copied into the reassembly buffer, and only
+   * the bytes that message needs, so the buffer holds one message, not a flight.
+   */
   private processHandshakeContent(content: Uint8Array): void {
-    this.hsbuf.append(content);
-    for (;;) {
-      if (this.paused) break;
-      const m = this.hsbuf.next();
-      if (m === null) break;
-      this.handleHandshake(m.msgType, m.body, m.raw);
-      // RFC 8446 §5.1: messages that immediately precede a key change (ServerHello, Finished,
-      // KeyUpdate…) MUST align with a record boundary; otherwise unexpected_message.
-      if (this.readKeyChanged && this.hsbuf.pendingBytes > 0) {
-        throw new TlsError('peer.unexpected_message', 'handshake data after a key change in the same record');
+    while (content.length > 0) {
+      if (this.hsbuf.pendingBytes > 0 || this.paused) {
+        // Complete the message waiting in the buffer (or, while paused, keep everything).
+        const take = this.paused ? content.length : Math.min(this.hsbuf.missing(), content.length);
+        this.hsbuf.append(content.subarray(0, take));
+        content = content.subarray(take);
+        for (;;) {
+          if (this.paused) break;
+          const m = this.hsbuf.next();
+          if (m === null) break;
+          this.handleHandshake(m.msgType, m.body, m.raw);
+          this.checkKeyChangeBoundary(this.hsbuf.pendingBytes + content.length);
+        }
+        // Frees the block once nothing is pending; a partial message keeps it.
+        this.hsbuf.release();
+        continue;
       }
+      const m = nextHandshakeMessage(content, 0);
+      if (m.kind === 'partial') {
+        if (content.length >= 4) {
+          const len = (content[1]! << 16) | (content[2]! << 8) | content[3]!;
+          if (len > MAX_HANDSHAKE_MESSAGE) throw new TlsError('decode.message_too_large', `handshake message of ${len} bytes`);
+        }
+        this.hsbuf.append(content);
+        return;
+      }
+      if (m.body.length > MAX_HANDSHAKE_MESSAGE) throw new TlsError('decode.message_too_large', `handshake message of ${m.body.length} bytes`);
+      content = content.subarray(m.next);
+      this.handleHandshake(m.msgType, m.body, m.raw);
+      this.checkKeyChangeBoundary(content.length);
+    }
+  }
+
+  /**
+   * RFC 8446 §5.1: messages that immediately precede a key change (ServerHello, Finished,
+   * KeyUpdate…) MUST align with a record boundary; otherwise unexpected_message.
+   */
+  private checkKeyChangeBoundary(bytesLeftInRecord: number): void {
+    if (this.readKeyChanged && bytesLeftInRecord > 0) {
+      throw new TlsError('peer.unexpected_message', 'handshake data after a key change in the same record');
     }
   }
 

@@ -28,6 +28,19 @@ export class HandshakeBuffer {
     return this.end - this.start;
   }
 
+  /**
+   * Bytes still needed to complete the pending message: the rest of its 4-byte header, or, with
+   * the header in, the rest of its body. 0 when nothing is pending.
+   */
+  missing(): number {
+    const have = this.end - this.start;
+    if (have === 0 || this.block === null) return 0;
+    if (have < 4) return 4 - have;
+    const b = this.block.bytes;
+    const len = (b[this.start + 1]! << 16) | (b[this.start + 2]! << 8) | b[this.start + 3]!;
+    return Math.max(0, 4 + len - have);
+  }
+
   /** Capacity of the block currently held (0 when none). */
   get capacity(): number {
     return this.block?.size ?? 0;

@@ -31,13 +31,13 @@ describe('cesim run', () => {
   it('a failed budget assertion exits 1 naming it', async () => {
     const s = JSON.parse(readFileSync(join(SCENARIOS_DIR, 'default.json'), 'utf8')) as Record<string, unknown>;
     s.name = 'budget';
-    s.assertions = [{ kind: 'pool-peak-under', name: 'client io budget', device: 'client', pool: 'io', bytes: 1000 }];
+    s.assertions = [{ kind: 'pool-peak-under', name: 'client io budget', device: 'client', pool: 'io', bytes: 100 }];
     const file = join(tmp, 'budget.json');
     writeFileSync(file, JSON.stringify(s));
     // Certificates resolve against the scenario's folder: point them back at the package's.
     const r = await cesim('run', file, '--set', `devices[0].processes[0].params.cert=${join(SCENARIOS_DIR, 'pki/server-p256.chain.pem')}`, '--set', `devices[0].processes[0].params.key=${join(SCENARIOS_DIR, 'pki/server-p256.key.pem')}`, '--set', `devices[1].processes[0].params.roots=${JSON.stringify([join(SCENARIOS_DIR, 'pki/ec-root.pem')])}`);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/assertion failed: client io budget: peak \d+ bytes on client, expected under 1000/);
+    expect(r.stderr).toMatch(/assertion failed: client io budget: peak \d+ bytes on client, expected under 100/);
   });
 
   it('an invalid scenario file exits 2 naming the field', async () => {

@@ -8,10 +8,10 @@ import {
 } from '../../schannel/tls/index.js';
 import { acceptAll, makeCert, makeEnv, pump } from './helpers.js';
 
-function fresh(seed: string, s: { tickets?: boolean; clientAuth?: boolean } = {}) {
+function fresh(seed: string, s: { tickets?: boolean; clientAuth?: boolean; recordSizeLimit?: number } = {}) {
   const cert = makeCert('p256');
   const ce = makeEnv(`c-${seed}`), se = makeEnv(`s-${seed}`);
-  const client = createClient({ serverName: 'localhost', ...acceptAll, ...(s.clientAuth ? { certificateChain: cert.chain, privateKey: cert.privateKey } : {}) }, ce);
+  const client = createClient({ serverName: 'localhost', ...acceptAll, ...(s.clientAuth ? { certificateChain: cert.chain, privateKey: cert.privateKey } : {}), ...(s.recordSizeLimit ? { recordSizeLimit: s.recordSizeLimit } : {}) }, ce);
   const server = createServer({
     certificateChain: cert.chain, privateKey: cert.privateKey, ...acceptAll,
     ...(s.tickets ? { tickets: { key: new Uint8Array(32).fill(1) } } : {}),
@@ -138,12 +138,28 @@ describe('error taxonomy: one table, one mapping (STYLE §5)', () => {
 });
 
 describe('memory accounting (STYLE §6)', () => {
+  it('RFC 8446 §5.1: a message split across records is reassembled in the io pool, sized to the message', () => {
+    // A 256-byte record_size_limit (RFC 8449) makes the server split its Certificate message.
+    const { client, server, ce } = fresh('frag', { recordSizeLimit: 256 });
+    const r = pump(client, server);
+    expect(r.clientError).toBeUndefined();
+    expect(client.handshakeComplete).toBe(true);
+    const peak = ce.memory.peakByTag.get(TLS_TAGS.handshakeBuffer) ?? 0;
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(2048);
+    expect(ce.memory.liveBlocks().some((b) => b.tag === TLS_TAGS.handshakeBuffer)).toBe(false);
+    client.dispose();
+    server.dispose();
+  });
+
   it('charges every tag, frees transients after the handshake, frees all at dispose', () => {
     const { client, server, ce, se } = fresh('mem', { tickets: true });
     pump(client, server);
-    for (const tag of [TLS_TAGS.handshakeBuffer, TLS_TAGS.transcript, TLS_TAGS.keySchedule, TLS_TAGS.trafficKeys, TLS_TAGS.keyShare, TLS_TAGS.peerCertChain, TLS_TAGS.outputFlight]) {
+    for (const tag of [TLS_TAGS.transcript, TLS_TAGS.keySchedule, TLS_TAGS.trafficKeys, TLS_TAGS.keyShare, TLS_TAGS.peerCertChain, TLS_TAGS.outputFlight]) {
       expect(ce.memory.peakByTag.get(tag), tag).toBeGreaterThan(0);
     }
+    // Every message arrived whole in its record: none was copied into the reassembly buffer.
+    expect(ce.memory.peakByTag.get(TLS_TAGS.handshakeBuffer) ?? 0).toBe(0);
     expect(se.memory.peakByTag.get(TLS_TAGS.ticket)).toBeGreaterThan(0);
     // After the handshake only the long-lived blocks remain.
     const liveTags = new Set(ce.memory.liveBlocks().map((b) => b.tag));
