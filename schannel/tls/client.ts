@@ -5,7 +5,7 @@ import type { GroupName, PrivateKey, SignatureScheme } from '../crypto/types.js'
 import { InvalidKeyShareError } from '../crypto/provider.js';
 import {
   CIPHER_SUITES, type CipherSuite, ExtensionType, HandshakeType, NAMED_GROUPS, ProtocolVersion, PskKeyExchangeMode,
-  SIGNATURE_SCHEMES, cipherSuiteByCode, groupByCode, isCertificateOnlyScheme, signatureSchemeByCode,
+  SIGNATURE_SCHEMES, cipherSuiteByCode, groupByCode, signatureSchemeByCode,
 } from './codec/constants.js';
 import {
   AlpnExt, EarlyDataTicketExt, type Extension, KeyShareClientHelloExt, KeyShareHrrExt, KeyShareServerHelloExt, OfferedPsksExt,
@@ -468,34 +468,13 @@ export class TlsClient extends TlsConnection {
   }
 
   private onCertificateVerify(body: Uint8Array, raw: Uint8Array): ClientState {
-    const cv = CertificateVerifyCodec.decode(body);
-    const scheme = signatureSchemeByCode(cv.algorithm);
-    // RFC 8446 §4.4.3: the algorithm MUST be one offered in signature_algorithms, and
-    // RFC 8446 §4.2.3: RSASSA-PKCS1-v1_5/SHA-1 MUST NOT be used for handshake signatures.
-    if (scheme === undefined || !this.sigSchemes.includes(scheme) || isCertificateOnlyScheme(scheme)) {
-      throw new TlsError('peer.illegal_parameter', `CertificateVerify algorithm 0x${cv.algorithm.toString(16)}`);
-    }
-    const key = this.config.publicKeyOf!(this.peerLeaf!);
-    if (key instanceof TlsError) throw key;
-    const transcript = this.requireTranscript();
-    const content = certificateVerifyContent('server', transcript.current());
-    // RFC 8446 §4.4.3: if verification fails the receiver MUST abort with decrypt_error.
-    if (!this.crypto.verify(scheme, key, content, cv.signature)) throw new TlsError('peer.decrypt_error', 'server CertificateVerify does not verify');
-    this.negotiated.peerSignatureScheme = scheme;
-    transcript.add(raw);
+    this.verifyPeerCertificateVerify(body, raw, this.peerLeaf!, 'server', this.sigSchemes, this.config.publicKeyOf!);
     return 'ExpectFinished';
   }
 
   private onFinished(body: Uint8Array, raw: Uint8Array): ClientState {
-    const fin = FinishedCodec.decode(body);
+    this.verifyPeerFinished(body, raw, this.serverHs!, 'server');
     const transcript = this.requireTranscript();
-    const fk = this.serverHs!.finishedKey();
-    const expected = fk.verifyData(transcript.current());
-    fk.zero();
-    // RFC 8446 §4.4.4: recipients MUST verify Finished and abort with decrypt_error if incorrect.
-    if (!this.crypto.equal(expected, fin.verifyData)) throw new TlsError('peer.decrypt_error', 'server Finished does not verify');
-    transcript.add(raw);
-    this.peerFinishedReceived = true;
     const suite = this.requireSuite();
     const ms = this.handshakeSecret!.intoMasterSecret();
     this.master = ms;

@@ -9,18 +9,18 @@
  */
 import type { CryptoProvider, GroupName, KeyShare, SignatureScheme } from '../crypto/types.js';
 import { AlertCodec, AlertDescription, AlertLevel, alertName } from './codec/alert.js';
-import { type CipherSuite, ContentType, HandshakeType, KeyUpdateRequest, ProtocolVersion } from './codec/constants.js';
-import { KeyUpdateCodec, nextHandshakeMessage } from './codec/handshake.js';
+import { type CipherSuite, ContentType, HandshakeType, KeyUpdateRequest, ProtocolVersion, isCertificateOnlyScheme, signatureSchemeByCode } from './codec/constants.js';
+import { CertificateVerifyCodec, FinishedCodec, KeyUpdateCodec, nextHandshakeMessage } from './codec/handshake.js';
 import { RECORD_HEADER_LENGTH } from './codec/record.js';
-import type { OpenResult, OutputResult, ReceiveResult, StreamSizes, TlsEnv, TlsEvent } from './config.js';
+import type { OpenResult, OutputResult, PublicKeyOf, ReceiveResult, StreamSizes, TlsEnv, TlsEvent } from './config.js';
 import { TlsError, alertFor, toTlsError } from './errors.js';
 import { HandshakeBuffer } from './hsbuffer.js';
-import type { ApplicationTrafficSecret, ExporterMasterSecret, KeyScheduleHash, ResumptionMasterSecret } from './keyschedule.js';
+import type { ApplicationTrafficSecret, ExporterMasterSecret, HandshakeTrafficSecret, KeyScheduleHash, ResumptionMasterSecret } from './keyschedule.js';
 import { KEY_SHARE_SIZE, MAX_HANDSHAKE_MESSAGE, TLS_TAGS, type TlsBlock, type TlsMemory, allocOrThrow, keyScheduleSize } from './memory.js';
 import { Outbox } from './outbox.js';
 import { RecordLayer } from './record.js';
 import type { Transcript } from './transcript.js';
-import { handshakeMessage } from './util.js';
+import { certificateVerifyContent, handshakeMessage } from './util.js';
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 
@@ -544,6 +544,42 @@ export abstract class TlsConnection {
   }
 
   /** The transcript, or an internal error. */
+  /**
+   * Verifies the peer's CertificateVerify over the transcript so far and adds it to the
+   * transcript. `peer` is the role that signed; `offered` the schemes we advertised.
+   */
+  protected verifyPeerCertificateVerify(body: Uint8Array, raw: Uint8Array, peerLeaf: Uint8Array, peer: 'server' | 'client', offered: readonly SignatureScheme[], publicKeyOf: PublicKeyOf): void {
+    const cv = CertificateVerifyCodec.decode(body);
+    const scheme = signatureSchemeByCode(cv.algorithm);
+    // RFC 8446 §4.4.3: the algorithm MUST be one offered in signature_algorithms, and
+    // RFC 8446 §4.2.3: RSASSA-PKCS1-v1_5 MUST NOT be used for handshake signatures.
+    if (scheme === undefined || !offered.includes(scheme) || isCertificateOnlyScheme(scheme)) {
+      throw new TlsError('peer.illegal_parameter', `CertificateVerify algorithm 0x${cv.algorithm.toString(16)}`);
+    }
+    const key = publicKeyOf(peerLeaf);
+    if (key instanceof TlsError) throw key;
+    const transcript = this.requireTranscript();
+    // RFC 8446 §4.4.3: if verification fails the receiver MUST abort with decrypt_error.
+    if (!this.crypto.verify(scheme, key, certificateVerifyContent(peer, transcript.current()), cv.signature)) {
+      throw new TlsError('peer.decrypt_error', `${peer} CertificateVerify does not verify`);
+    }
+    this.negotiated.peerSignatureScheme = scheme;
+    transcript.add(raw);
+  }
+
+  /** Verifies the peer's Finished under its handshake traffic secret and adds it to the transcript. */
+  protected verifyPeerFinished(body: Uint8Array, raw: Uint8Array, peerSecret: HandshakeTrafficSecret, peer: 'server' | 'client'): void {
+    const fin = FinishedCodec.decode(body);
+    const transcript = this.requireTranscript();
+    const fk = peerSecret.finishedKey();
+    const expected = fk.verifyData(transcript.current());
+    fk.zero();
+    // RFC 8446 §4.4.4: recipients MUST verify Finished and abort with decrypt_error if incorrect.
+    if (!this.crypto.equal(expected, fin.verifyData)) throw new TlsError('peer.decrypt_error', `${peer} Finished does not verify`);
+    transcript.add(raw);
+    this.peerFinishedReceived = true;
+  }
+
   protected requireTranscript(): Transcript {
     if (this.transcript === null) throw new TlsError('internal.error', 'no transcript');
     return this.transcript;

@@ -5,7 +5,7 @@ import type { GroupName, SignatureScheme } from '../crypto/types.js';
 import { InvalidKeyShareError } from '../crypto/provider.js';
 import {
   CIPHER_SUITES, type CipherSuite, ContentType, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, NAMED_GROUPS,
-  ProtocolVersion, PskKeyExchangeMode, SIGNATURE_SCHEMES, groupByCode, isCertificateOnlyScheme, signatureSchemeByCode,
+  ProtocolVersion, PskKeyExchangeMode, SIGNATURE_SCHEMES, groupByCode, signatureSchemeByCode,
 } from './codec/constants.js';
 import {
   AlpnExt, CookieExt, EarlyDataTicketExt, type Extension, type KeyShareEntry, KeyShareClientHelloExt, KeyShareHrrExt,
@@ -75,7 +75,6 @@ export class TlsServer extends TlsConnection {
   private clientHs: HandshakeTrafficSecret | null = null;
   private master: MasterSecret | null = null;
   private clientApp: ApplicationTrafficSecret | null = null;
-  private expectedClientFinished: Uint8Array | null = null;
   private clientPskModes: number[] = [];
   private clientCertLeaf: Uint8Array | null = null;
   private skippedEarlyData = -1;
@@ -469,36 +468,15 @@ export class TlsServer extends TlsConnection {
   }
 
   private onCertificateVerify(body: Uint8Array, raw: Uint8Array): ServerState {
-    const cv = CertificateVerifyCodec.decode(body);
-    const scheme = signatureSchemeByCode(cv.algorithm);
-    // RFC 8446 §4.4.3: the client's algorithm MUST be one in the CertificateRequest's
-    // signature_algorithms; RFC 8446 §4.2.3: never RSASSA-PKCS1-v1_5 in a handshake signature.
-    if (scheme === undefined || !this.sigSchemes.includes(scheme) || isCertificateOnlyScheme(scheme)) {
-      throw new TlsError('peer.illegal_parameter', `CertificateVerify algorithm 0x${cv.algorithm.toString(16)}`);
-    }
-    const key = this.config.publicKeyOf!(this.clientCertLeaf!);
-    if (key instanceof TlsError) throw key;
-    const transcript = this.requireTranscript();
-    // RFC 8446 §4.4.3: a signature that does not verify MUST draw decrypt_error.
-    if (!this.crypto.verify(scheme, key, certificateVerifyContent('client', transcript.current()), cv.signature)) {
-      throw new TlsError('peer.decrypt_error', 'client CertificateVerify does not verify');
-    }
-    this.negotiated.peerSignatureScheme = scheme;
+    // RFC 8446 §4.4.3: the client's algorithm MUST be one in the CertificateRequest's signature_algorithms.
+    this.verifyPeerCertificateVerify(body, raw, this.clientCertLeaf!, 'client', this.sigSchemes, this.config.publicKeyOf!);
     this.clientAuthenticated = true;
-    transcript.add(raw);
     return 'ExpectFinished';
   }
 
   private onFinished(body: Uint8Array, raw: Uint8Array): ServerState {
-    const fin = FinishedCodec.decode(body);
+    this.verifyPeerFinished(body, raw, this.clientHs!, 'client');
     const transcript = this.requireTranscript();
-    const fk = this.clientHs!.finishedKey();
-    const expected = fk.verifyData(transcript.current());
-    fk.zero();
-    // RFC 8446 §4.4.4: a Finished that does not verify MUST draw decrypt_error.
-    if (!this.crypto.equal(expected, fin.verifyData)) throw new TlsError('peer.decrypt_error', 'client Finished does not verify');
-    transcript.add(raw);
-    this.peerFinishedReceived = true;
     this.skippedEarlyData = -1;
     const suite = this.requireSuite();
     this.peerAppSecret = this.clientApp;
