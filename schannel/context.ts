@@ -275,6 +275,8 @@ export class SchannelContext {
   private pendingControl: { level: number; description: number } | null = null;
   /** Output queued by DecryptMessage (a KeyUpdate response) for the next ISC/ASC call. */
   private pendingOutput: Uint8Array | null = null;
+  /** The fatal alert record a failed DecryptMessage produced, handed out by the next ISC/ASC. */
+  private failureAlert: Uint8Array | null = null;
   /** The peer chain as a certificate context (SECPKG_ATTR_REMOTE_CERT_CONTEXT). */
   private peerChainDer: Uint8Array[] = [];
   /** `pszTargetName` of the first ISC call: SNI, the name checked, the session-cache key. */
@@ -486,6 +488,16 @@ export class SchannelContext {
   }
 
   private stepInner(input: Uint8Array | null, alpn: string[] | null, opts: { mutualAuth: boolean; supplyCreds: boolean }): StepResult {
+    // A fatal alert produced by DecryptMessage goes out once, before anything else: after a
+    // fatal alert no close_notify or other record may follow (RFC 8446 §6.2).
+    if (this.failureAlert) {
+      const out = this.failureAlert;
+      this.failureAlert = null;
+      this.pendingControl = null;
+      this.pendingOutput = null;
+      this.releaseEngine();
+      return { status: SEC_E_OK, output: out, extra: 0, missing: 0 };
+    }
     // §2.9 checks 74–77: a control token applied earlier is turned into its alert record now.
     if (this.pendingControl) {
       const ctl = this.pendingControl;
@@ -707,6 +719,10 @@ export class SchannelContext {
     if (r.error) {
       if (r.error.code === 'alert.received' && r.error.receivedAlert === TLS1_ALERT_CLOSE_NOTIFY) ev.closed = true;
       else {
+        // The engine sealed the fatal alert this error calls for (RFC 8446 §6.2). The caller
+        // gets it as Schannel hands out alerts: the output token of its next ISC/ASC call on
+        // this context (the Microsoft samples' shutdown path), which then returns SEC_E_OK.
+        if (r.output.length > 0) this.failureAlert = r.output;
         this.moveTo('failed');
         return statusForTlsError(r.error);
       }

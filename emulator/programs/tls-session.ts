@@ -590,7 +590,10 @@ export class TlsSession {
         this.cbIoBuffer = 0;
         return this.result(SEC_E_OK);
       }
-      if (scRet !== SEC_E_OK && scRet !== SEC_I_RENEGOTIATE) return this.result(scRet, 'DecryptMessage');
+      if (scRet !== SEC_E_OK && scRet !== SEC_I_RENEGOTIATE) {
+        await this.sendFailureAlert();
+        return this.result(scRet, 'DecryptMessage');
+      }
       let done = false;
       let extra: SecBuffer | undefined;
       for (let i = 1; i < 4; i++) {
@@ -611,6 +614,23 @@ export class TlsSession {
       }
       if (done) return this.result(SEC_E_OK);
     }
+  }
+
+  /**
+   * After a failed DecryptMessage: one more ISC/ASC call with no input hands back the fatal
+   * alert Schannel produced for the failure (bad_record_mac, unexpected_message,
+   * record_overflow, illegal_parameter …), which is sent to the peer before the socket closes.
+   * The DecryptMessage status stays the session's result.
+   */
+  private async sendFailureAlert(): Promise<void> {
+    if (!SecIsValidHandle(this.hCtx)) return;
+    const out0 = new SecBuffer(0, SECBUFFER_TOKEN, 0);
+    const st = this.callContext(null, out0);
+    if (st !== SEC_E_OK || out0.cbBuffer === 0) {
+      if (out0.pvBuffer !== 0) this.sspi.FreeContextBuffer(out0.pvBuffer);
+      return;
+    }
+    await this.sendToken(out0);
   }
 
   /** After SEC_I_RENEGOTIATE: one ISC/ASC call with the buffered bytes; sends what it gives. */

@@ -522,6 +522,9 @@ export class TlsClient extends TlsConnection {
   private sendClientFlight(chain: Uint8Array[] | null, key: PrivateKey | null, schemes: SignatureScheme[] | undefined): void {
     const transcript = this.requireTranscript();
     const suite = this.requireSuite();
+    // RFC 8446 §D.4: in middlebox compatibility mode the client sends a dummy change_cipher_spec
+    // immediately before its encrypted flight.
+    if (this.config.middleboxCompatibility) this.outbox.changeCipherSpec();
     if (this.certRequest !== null) {
       const scheme = chain && chain.length > 0 && key ? pickScheme(schemes ?? schemesForKey(key), this.certRequest.schemes) : null;
       const list = scheme !== null ? chain!.map((certData) => ({ certData, extensions: [] })) : [];

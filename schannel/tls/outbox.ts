@@ -17,8 +17,12 @@ import type { RecordLayer } from './record.js';
 /** AEAD tag length of every TLS 1.3 suite (RFC 8446 §B.4). */
 const TAG_LENGTH = 16;
 
+/** RFC 8446 §5 / §D.4: the compatibility change_cipher_spec record, always plaintext. */
+const COMPAT_CCS_RECORD = Uint8Array.of(ContentType.change_cipher_spec, 0x03, 0x03, 0x00, 0x01, 0x01);
+
 type Item =
   | { kind: 'data'; type: ContentType; bytes: Uint8Array; legacyVersion?: number }
+  | { kind: 'ccs' }
   | { kind: 'writeKeys'; suite: CipherSuite; secret: TrafficSecret; onInstalled?: () => void };
 
 /** The queue of one flight. */
@@ -46,6 +50,14 @@ export class Outbox {
   /** Queues one alert record (never coalesced, RFC 8446 §5.1). */
   alert(level: number, description: number): void {
     this.items.push({ kind: 'data', type: ContentType.alert, bytes: Uint8Array.from([level, description]) });
+  }
+
+  /**
+   * Queues the dummy change_cipher_spec of middlebox compatibility mode (RFC 8446 §D.4): one
+   * plaintext record of the single byte 0x01, never protected, whatever the write keys.
+   */
+  changeCipherSpec(): void {
+    this.items.push({ kind: 'ccs' });
   }
 
   /** Queues an application data record (already within the record limit). */
@@ -81,6 +93,10 @@ export class Outbox {
         limit = record.maxSendPlaintext;
         continue;
       }
+      if (it.kind === 'ccs') {
+        total += COMPAT_CCS_RECORD.length;
+        continue;
+      }
       for (let off = 0; off < it.bytes.length || (off === 0 && it.bytes.length === 0); off += limit) {
         const n = Math.min(limit, it.bytes.length - off);
         total += RECORD_HEADER_LENGTH + n + (protectedNow ? 1 + TAG_LENGTH : 0);
@@ -95,6 +111,11 @@ export class Outbox {
         if (it.kind === 'writeKeys') {
           record.installWriteKeys(it.suite, it.secret);
           it.onInstalled?.();
+          continue;
+        }
+        if (it.kind === 'ccs') {
+          block.bytes.set(COMPAT_CCS_RECORD, at);
+          at += COMPAT_CCS_RECORD.length;
           continue;
         }
         const max = record.writeProtected ? record.maxSendPlaintext : MAX_PLAINTEXT;

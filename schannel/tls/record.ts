@@ -60,6 +60,12 @@ export interface OpenedRecord {
 export class RecordLayer {
   private read: Direction | null = null;
   private write: Direction | null = null;
+  /**
+   * Whether a plaintext alert is still acceptable although read keys exist: only on a server
+   * between installing the client's handshake keys and the first protected record from it (a
+   * client that rejects the ServerHello has no keys to protect its alert with).
+   */
+  private plainAlertsAllowed = false;
   /** Largest TLSInnerPlaintext the peer accepts (RFC 8449; default 2^14 + 1). */
   private peerLimit = MAX_INNER_PLAINTEXT;
   /** Largest TLSInnerPlaintext we accept on protected records (our advertised limit once negotiated). */
@@ -114,11 +120,17 @@ export class RecordLayer {
     this.memory.free(d.block);
   }
 
-  /** Installs read keys from a traffic secret (replacing and zeroing the previous ones). */
-  installReadKeys(suite: CipherSuite, secret: TrafficSecret): void {
+  /**
+   * Installs read keys from a traffic secret (replacing and zeroing the previous ones). From now
+   * on every record but a change_cipher_spec must be protected (RFC 8446 §5); `allowPlainAlerts`
+   * (a server installing the client's handshake keys) still accepts a plaintext alert until the
+   * first protected record arrives.
+   */
+  installReadKeys(suite: CipherSuite, secret: TrafficSecret, opts: { allowPlainAlerts?: boolean } = {}): void {
     const d = this.install(suite, secret);
     this.release(this.read);
     this.read = d;
+    this.plainAlertsAllowed = opts.allowPlainAlerts === true;
   }
   /** Installs write keys from a traffic secret (replacing and zeroing the previous ones). */
   installWriteKeys(suite: CipherSuite, secret: TrafficSecret): void {
@@ -164,12 +176,20 @@ export class RecordLayer {
     if (fragment.length === 0 && type !== ContentType.application_data) {
       throw new TlsError('peer.unexpected_message', `empty ${ContentType[type] ?? type} record`);
     }
-    if (type !== ContentType.application_data || this.read === null) {
+    if (this.read === null) {
       if (type === ContentType.application_data) {
         // RFC 8446 §5: application data before keys exist is an unexpected record.
         throw new TlsError('peer.unexpected_message', 'application_data before keys');
       }
       return { type, content: fragment, protected: false };
+    }
+    if (type !== ContentType.application_data) {
+      // RFC 8446 §5: once the read keys change, every record MUST be protected (the
+      // change_cipher_spec compatibility record is dealt with before it reaches here); a
+      // plaintext handshake or alert record is an unexpected_message. The one exception is a
+      // plaintext alert from a client that could not process the ServerHello.
+      if (type === ContentType.alert && this.plainAlertsAllowed) return { type, content: fragment, protected: false };
+      throw new TlsError('peer.unexpected_message', `plaintext ${ContentType[type] ?? type} record after the keys changed`);
     }
     const d = this.read;
     const tagLength = d.aead.tagLength;
@@ -179,6 +199,7 @@ export class RecordLayer {
     // bad_record_mac alert.
     if (plain === null) throw new TlsError('peer.bad_record_mac', 'record authentication failed');
     d.advance();
+    this.plainAlertsAllowed = false;
     // RFC 8446 §5.4 / RFC 8449 §4: the TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets (or our
     // advertised limit); a larger record MUST draw a record_overflow alert.
     if (plain.length > this.ownLimit || fragment.length - tagLength > this.ownLimit) {

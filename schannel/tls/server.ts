@@ -72,6 +72,8 @@ export class TlsServer extends TlsConnection {
   /** The ClientHello's random (for the key log). */
   private clientRandom: Uint8Array = new Uint8Array(0);
   private hrr: { suite: CipherSuite; group: GroupName; cookie: Uint8Array } | null = null;
+  /** Whether the middlebox-compatibility change_cipher_spec went out (RFC 8446 §D.4: once). */
+  private compatCcsSent = false;
   private clientHs: HandshakeTrafficSecret | null = null;
   private master: MasterSecret | null = null;
   private clientApp: ApplicationTrafficSecret | null = null;
@@ -304,6 +306,7 @@ export class TlsServer extends TlsConnection {
     }));
     transcript.add(sh);
     this.outbox.handshake(sh);
+    this.queueCompatCcs(p.ch.legacySessionId);
 
     const h = this.ksHash();
     const early = EarlySecret.create(h, psk?.psk ?? null);
@@ -319,7 +322,7 @@ export class TlsServer extends TlsConnection {
       this.config.keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', this.clientRandom, serverHs.exposeForTest());
     }
     this.outbox.writeKeys(p.suite, serverHs);
-    this.record.installReadKeys(p.suite, clientHs);
+    this.record.installReadKeys(p.suite, clientHs, { allowPlainAlerts: true });
     this.readKeyChanged = true;
     if (p.recordSizeLimit !== null) this.record.setPeerRecordSizeLimit(p.recordSizeLimit);
 
@@ -409,9 +412,21 @@ export class TlsServer extends TlsConnection {
     }));
     transcript.add(hrr);
     this.outbox.handshake(hrr);
+    this.queueCompatCcs(p.ch.legacySessionId);
     this.hrr = { suite: p.suite, group, cookie };
     this.events.push({ type: 'helloRetryRequest', group: groupByCode(NAMED_GROUPS[group]) ?? null });
     return 'ExpectClientHelloAfterHrr';
+  }
+
+  /**
+   * RFC 8446 §D.4: a client asking for middlebox compatibility (a non-empty legacy_session_id)
+   * gets a dummy change_cipher_spec immediately after the server's first handshake message,
+   * the ServerHello or the HelloRetryRequest, and only once.
+   */
+  private queueCompatCcs(legacySessionId: Uint8Array): void {
+    if (legacySessionId.length === 0 || this.compatCcsSent) return;
+    this.outbox.changeCipherSpec();
+    this.compatCcsSent = true;
   }
 
   /** Finds a usable ticket among the offered PSKs and verifies its binder. */

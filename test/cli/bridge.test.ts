@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, createServer as tlsCreateServer, type TLSSocket } from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../emulator/cli.js';
@@ -53,6 +54,39 @@ describe('cesim serve (real socket, real time)', () => {
     expect(out).toContain('3 connection(s): SEC_E_OK ×3');
     expect(out).toMatch(/pool io\s+peak\s+\d+ B of/);
     expect(out).toContain('leaks none');
+  });
+});
+
+describe('cesim serve sends the alert for an error found after the handshake (RFC 8446 §6.2)', () => {
+  /** Completes a handshake with an OpenSSL client, then writes `record` under its TLS layer; resolves to what the client saw. */
+  async function afterHandshake(record: Uint8Array): Promise<{ seen: string; out: string; code: number }> {
+    const io = captureIo();
+    const done = main(['serve', '--listen', '127.0.0.1:0', '--cert', pki('server-p256.chain.pem'), '--key', pki('server-p256.key.pem'), '--max-connections', '1'], io);
+    await until(() => io.out.join('').includes('listening on') || io.err.length > 0);
+    const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(io.out.join(''))![1]);
+    const seen = await new Promise<string>((resolve) => {
+      const raw = netConnect(port, '127.0.0.1');
+      const s = tlsConnect({ socket: raw, servername: 'localhost', ca: readFileSync(pki('ec-root.pem')), minVersion: 'TLSv1.3' }, () => {
+        // Once the server has the client's Finished (its tickets arrive), the forged record goes out under the TLS layer.
+        s.once('session', () => raw.write(record));
+      });
+      s.on('error', (e: Error & { code?: string }) => resolve(`${e.code ?? ''} ${e.message}`));
+      s.on('close', () => resolve('closed without an alert'));
+    });
+    const code = await done;
+    return { seen, out: io.out.join(''), code };
+  }
+  it('a change_cipher_spec after the handshake draws unexpected_message, which OpenSSL reports', async () => {
+    const r = await afterHandshake(Uint8Array.of(0x14, 0x03, 0x03, 0x00, 0x01, 0x01));
+    expect(r.seen).toMatch(/unexpected message/i);
+    expect(r.out).toContain('SEC_E_ILLEGAL_MESSAGE');
+    expect(r.out).toContain('leaks none');
+  });
+  it('a record that cannot authenticate draws bad_record_mac, which OpenSSL reports', async () => {
+    const r = await afterHandshake(Uint8Array.of(0x17, 0x03, 0x03, 0x00, 0x20, ...new Uint8Array(32).fill(0x5a)));
+    expect(r.seen).toMatch(/bad record mac/i);
+    expect(r.out).toContain('SEC_E_DECRYPT_FAILURE');
+    expect(r.out).toContain('leaks none');
   });
 });
 
