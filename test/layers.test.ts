@@ -1,5 +1,5 @@
 /**
- * Layers point one way (emulator → schannel → sspi → device), each module is reached only
+ * Layers point one way (emulator → schannel → sspi → device → common), each module is reached only
  * through its index.ts, and only schannel/crypto/ imports the crypto libraries.
  */
 import { describe, it, expect } from 'vitest';
@@ -7,12 +7,13 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, dirname, resolve } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
-const MODULES = ['device', 'sspi', 'schannel', 'emulator'] as const;
+const MODULES = ['common', 'device', 'sspi', 'schannel', 'emulator'] as const;
 const MAY_USE: Record<(typeof MODULES)[number], string[]> = {
-  device: [],
-  sspi: ['device'],
-  schannel: ['sspi', 'device'],
-  emulator: ['schannel', 'sspi', 'device'],
+  common: [],
+  device: ['common'],
+  sspi: ['device', 'common'],
+  schannel: ['sspi', 'device', 'common'],
+  emulator: ['schannel', 'sspi', 'device', 'common'],
 };
 
 function files(dir: string): string[] {
