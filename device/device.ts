@@ -81,7 +81,7 @@ export interface ProcessOptions {
 
 type Listener<K extends keyof DeviceEvents> = (e: DeviceEvents[K]) => void;
 
-const FAULT_KINDS: DeviceFaultKind[] = ['double-free', 'bad-free', 'foreign-free', 'overflow', 'unmapped-access', 'stack-overflow'];
+const FAULT_KINDS: DeviceFaultKind[] = ['double-free', 'bad-free', 'foreign-free', 'overflow', 'unmapped-access', 'stack-overflow', 'trap'];
 /** Faults kept in `device.faults` (counts keep going beyond). */
 const MAX_KEPT_FAULTS = 10_000;
 /** Failed allocations kept in the stats' recent-failure log. */
@@ -284,6 +284,14 @@ export class Device {
     }
   }
 
+  /** The call an allocation by `p` records: the API call, and where the process has a call-site hook, `API from SITE`. */
+  private allocCall(p: Process): string {
+    const hook = p.callSite;
+    if (hook === null) return this.callName;
+    const site = hook();
+    return site === null ? this.callName : this.callName === NO_CALL ? site : `${this.callName} from ${site}`;
+  }
+
   /** @internal `Process.poolAlloc`. */
   poolAllocFor(p: Process, poolName: string, size: number, tag: string): number {
     const pool = this.pools.get(poolName);
@@ -294,6 +302,7 @@ export class Device {
     const pid = p.pid;
     const owner = p.ownerAccount(tag);
     const timeNs = this.clock.nowNs();
+    const call = this.allocCall(p);
     if (this.failures.check(poolName, pid, tag, this.callName)) {
       pool.countForced(s);
       owner.failedAllocs++;
@@ -301,7 +310,7 @@ export class Device {
       this.noteFailure(poolName, size, pid, tag, true, timeNs);
       return 0;
     }
-    const addr = pool.alloc(s, pid, tag, this.callName, timeNs, owner, p.account);
+    const addr = pool.alloc(s, pid, tag, call, timeNs, owner, p.account);
     if (addr === 0) {
       owner.failedAllocs++;
       p.account.failedAllocs++;
@@ -312,7 +321,7 @@ export class Device {
     p.account.add(s);
     const ls = this.listeners.alloc;
     if (ls.size > 0) {
-      const e: AllocEvent = { pool: poolName, addr, size: s, blockSize: pool.bSize[pool.lastBucket]!, owner: { pid, tag, call: this.callName, timeNs }, ok: true, forced: false };
+      const e: AllocEvent = { pool: poolName, addr, size: s, blockSize: pool.bSize[pool.lastBucket]!, owner: { pid, tag, call, timeNs }, ok: true, forced: false };
       for (const cb of ls) cb(e);
     }
     return addr;
@@ -378,6 +387,7 @@ export class Device {
     const owner = p.ownerAccount(tag);
     const timeNs = this.clock.nowNs();
     const heap = p.heap;
+    const call = this.allocCall(p);
     if (this.failures.check('heap', pid, tag, this.callName)) {
       heap.failedAllocs++;
       heap.forcedFailures++;
@@ -387,7 +397,7 @@ export class Device {
       this.noteFailure('heap', uBytes, pid, tag, true, timeNs);
       return 0;
     }
-    const addr = heap.alloc(uBytes, (uFlags & LMEM_ZEROINIT) !== 0, pid, tag, this.callName, timeNs, owner, p.account);
+    const addr = heap.alloc(uBytes, (uFlags & LMEM_ZEROINIT) !== 0, pid, tag, call, timeNs, owner, p.account);
     if (addr === 0) {
       owner.failedAllocs++;
       p.account.failedAllocs++;
@@ -400,7 +410,7 @@ export class Device {
     const ls = this.listeners.alloc;
     if (ls.size > 0) {
       const blk = heap.blockAt(addr)!;
-      const e: AllocEvent = { pool: 'heap', addr, size: uBytes, blockSize: blk.usable, owner: { pid, tag, call: this.callName, timeNs }, ok: true, forced: false };
+      const e: AllocEvent = { pool: 'heap', addr, size: uBytes, blockSize: blk.usable, owner: { pid, tag, call, timeNs }, ok: true, forced: false };
       for (const cb of ls) cb(e);
     }
     return addr;
@@ -649,6 +659,12 @@ export class Process {
   readonly owners = new Map<string, Account>();
   /** @internal heap statistics frozen at exit */
   heapStatsAtExit: HeapStats | null = null;
+  /**
+   * Where in the process's own code the current allocation comes from (e.g. `main+0x1f3` in a
+   * WebAssembly process), or null; set by the runtime that runs the process. Its answer is added
+   * to the owner's `call` of every block the process allocates: `InitializeSecurityContextW from main+0x1f3`.
+   */
+  callSite: (() => string | null) | null = null;
 
   /** @internal use `device.createProcess` */
   constructor(

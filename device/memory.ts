@@ -30,8 +30,11 @@ export interface RegionClient {
   checkWrite(addr: number, len: number): string | null;
 }
 
-/** The kind of a mapped region. */
-export type RegionKind = 'pool' | 'heap';
+/**
+ * The kind of a mapped region: a fixed pool, a process heap, or a process image (the static
+ * data and stack of a WebAssembly process, see `cruntime/`).
+ */
+export type RegionKind = 'pool' | 'heap' | 'image';
 
 /** Host page size used when growing a region's backing store (CE's page is 1 KB; 4 KB here is host-friendly). */
 const COMMIT_CHUNK = 4096;
@@ -48,6 +51,7 @@ export class Region {
   /** Host bytes committed so far; grows on demand, never beyond `size`. */
   bytes: Uint8Array | null = null;
   private rab: ResizableArrayBuffer | null = null;
+  private attached = false;
   /** Who checks writes in this region (the pool or heap). */
   client: RegionClient | null = null;
 
@@ -93,6 +97,37 @@ export class Region {
   release(): void {
     this.bytes = null;
     this.rab = null;
+    this.attached = false;
+  }
+
+  /** True while the region's bytes are a window of someone else's buffer ({@link attach}). */
+  get isAttached(): boolean {
+    return this.attached;
+  }
+
+  /**
+   * Backs the region with `view` (exactly `size` bytes of another buffer, e.g. a WebAssembly
+   * process's linear memory at the region's own address), copying in the bytes committed so
+   * far (a region with none keeps the view's bytes): from then on device reads and writes and the other buffer's owner see the same bytes.
+   */
+  attach(view: Uint8Array): void {
+    if (view.length !== this.size) throw new RangeError(`region ${this.name}: attach needs ${this.size} bytes, got ${view.length}`);
+    const old = this.bytes;
+    // A region never touched has no bytes of its own: the view's bytes (e.g. a module's
+    // initialised data, or the zeroes of a fresh memory) become the region's.
+    if (old !== null) view.set(old.subarray(0, Math.min(old.length, this.size)));
+    this.bytes = view;
+    this.rab = null;
+    this.attached = true;
+  }
+
+  /** Gives an attached region its own backing again, with a copy of its bytes ({@link attach} undone). */
+  detach(): void {
+    if (!this.attached || this.bytes === null) return;
+    const own = new Uint8Array(this.size);
+    own.set(this.bytes);
+    this.bytes = own;
+    this.attached = false;
   }
 }
 

@@ -97,7 +97,8 @@ export type DeviceFaultKind =
   | 'foreign-free' // a block owned by another process
   | 'overflow' // a write past a block's end (guard bytes damaged)
   | 'unmapped-access' // a read or write outside any mapped region
-  | 'stack-overflow';
+  | 'stack-overflow'
+  | 'trap'; // a process's code stopped on an illegal instruction (a WebAssembly trap: unreachable, divide by zero…)
 
 /** A structured device fault event. */
 export interface DeviceFault {

@@ -1,5 +1,5 @@
 /**
- * The `cesim` command: `run`, `campaign`, `profiles`, `scenarios`, `serve`, `connect`.
+ * The `cesim` command: `run`, `campaign`, `profiles`, `scenarios`, `serve`, `connect`, `cc`.
  * `bin/cesim.mjs` and `npm start` call {@link main}; `tsx emulator/cli.ts …` runs it directly.
  */
 import { realpathSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { runCommand } from './cli/run.js';
 import { profilesCommand, scenariosCommand } from './cli/profiles.js';
 import { campaignCommand } from './cli/campaign.js';
 import { serveCommand, connectCommand } from './cli/bridge.js';
+import { ccCommand } from './cli/cc.js';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: readonly string[], io: CliIo) => Promise<number> }> = {
   run: { summary: 'run a scenario and print its summary (or --json)', run: runCommand },
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, { summary: string; run: (argv: readonly string[],
   scenarios: { summary: 'list the built-in scenarios', run: scenariosCommand },
   serve: { summary: 'an emulated TLS server device behind a real TCP port (real time)', run: serveCommand },
   connect: { summary: 'an emulated TLS client device to a real server (real time)', run: connectCommand },
+  cc: { summary: 'compile C written against the CE headers to a module that runs as a device process', run: ccCommand },
 };
 
 /** The top-level help. */

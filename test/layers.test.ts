@@ -1,5 +1,5 @@
 /**
- * Layers point one way (emulator → schannel → sspi → device → common), each module is reached only
+ * Layers point one way (emulator → cruntime → sdk; cruntime → schannel → sspi → device → common), each module is reached only
  * through its index.ts, and only schannel/crypto/ imports the crypto libraries.
  */
 import { describe, it, expect } from 'vitest';
@@ -7,13 +7,16 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, dirname, resolve } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
-const MODULES = ['common', 'device', 'sspi', 'schannel', 'emulator'] as const;
+const MODULES = ['common', 'device', 'sspi', 'schannel', 'sdk', 'cruntime', 'emulator'] as const;
 const MAY_USE: Record<(typeof MODULES)[number], string[]> = {
   common: [],
   device: ['common'],
   sspi: ['device', 'common'],
   schannel: ['sspi', 'device', 'common'],
-  emulator: ['schannel', 'sspi', 'device', 'common'],
+  // The C SDK (headers, C runtime, `cesim cc`) stands alone; the C runtime runs its modules on a device.
+  sdk: ['common'],
+  cruntime: ['sdk', 'schannel', 'sspi', 'device', 'common'],
+  emulator: ['cruntime', 'sdk', 'schannel', 'sspi', 'device', 'common'],
 };
 
 function files(dir: string): string[] {

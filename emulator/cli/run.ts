@@ -4,11 +4,12 @@
  * assertion held, 1 when one failed or the run broke (the message names it), 2 on bad usage.
  */
 import { writeFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { getProfile, profileFromFile, type DeviceProfile } from '../../device/index.js';
 import { writePcap } from '../capture/index.js';
 import { writeReport } from '../report/index.js';
 import { hostMonotonicMs } from '../bridge/realtime.js';
-import { applyOverrides, loadScenario, runScenario, DEFAULT_SCENARIO, type RunOptions, type RunSummary } from '../scenario/index.js';
+import { applyOverrides, loadScenario, runScenario, DEFAULT_SCENARIO, type RunOptions, type RunSummary, type Scenario } from '../scenario/index.js';
 import { UsageError, helpText, parseAllocFailureSpec, parseCommand, parseFaultSpec, seedOption, type CommandSpec } from './args.js';
 import { formatSummary } from './format.js';
 import type { CliIo } from './io.js';
@@ -30,9 +31,29 @@ export const RUN_COMMAND: CommandSpec = {
     set: { type: 'string', multiple: true, value: 'PATH=VALUE', description: 'override a scenario field, e.g. devices[1].count=50' },
     faults: { type: 'string', value: 'SPEC', description: 'extra link impairments on every link: loss=P,reorder=P,duplicate=P,corrupt=P,jitter=MS' },
     'alloc-failures': { type: 'string', value: 'SPEC', description: 'forced allocation failures on every device: p=P or nth=A..B, with tag=GLOB, pool=NAME, devices=a+b' },
+    program: { type: 'string', value: 'APP.wasm', description: 'run a module built by `cesim cc` as the client device\'s process instead of its program (its roots stay trusted)' },
   },
   notes: 'Built-in scenarios: `cesim scenarios`. Exit codes: 0 pass, 1 an assertion failed or the run broke, 2 bad usage.',
 };
+
+/**
+ * The scenario with its first client device running `module` (a `cesim cc` build) instead of
+ * its programs; the roots its TLS client trusted go into the device's ROOT store, and
+ * handshake-time assertions on it are dropped (a C program reports no handshake time).
+ */
+export function withWasmProgram(sc: Scenario, module: string): Scenario {
+  const clientPrograms = new Set(['tls-client', 'echo-client']);
+  const dev = sc.devices.find((d) => (d.processes ?? []).some((p) => typeof p.program === 'string' && clientPrograms.has(p.program)));
+  if (!dev) throw new UsageError('run: --program: the scenario has no client device to run it on');
+  const roots = (dev.processes ?? []).flatMap((p) => (Array.isArray(p.params?.roots) ? (p.params!.roots as string[]) : []));
+  const startMs = dev.processes?.[0]?.startMs ?? 0;
+  const name = `${basename(module).replace(/\.wasm$/i, '')}.exe`;
+  return {
+    ...sc,
+    devices: sc.devices.map((d) => (d === dev ? { ...d, processes: [{ name, program: 'wasm', startMs, params: { module, roots } }] } : d)),
+    assertions: (sc.assertions ?? []).filter((a) => !(a.kind === 'handshake-within' && (a.device === undefined || a.device === dev.name))),
+  };
+}
 
 /** Resolves `--profile`: a built-in name or a JSON file. */
 export function profileOption(cmd: string, v: string): DeviceProfile {
@@ -83,6 +104,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   }
   const opts = sharedRunOptions('run', values);
   const loaded = await loadScenario(positionals[0] ?? DEFAULT_SCENARIO);
+  if (typeof values.program === 'string') loaded.scenario = withWasmProgram(loaded.scenario, resolve(values.program));
   const sets = (values.set as string[] | undefined) ?? [];
   if (sets.length > 0) loaded.scenario = applyOverrides(loaded.scenario, sets);
   if (values.report) opts.report = true;

@@ -5,6 +5,7 @@
  */
 import { echoClient, echoServer } from './echo.js';
 import { tlsClient, tlsServer } from './tls.js';
+import { wasmProgram } from './wasm.js';
 import type { ProgramDefinition } from './registry.js';
 
 export { type ProgramDefinition, type ProgramRunContext, type ParamSpec, type ParamType, validateParams, parseTarget } from './registry.js';
@@ -13,6 +14,7 @@ export { TlsSession, NO_STREAM, addRootCertificates, protocolName, isFailure, HA
 export { tlsClientExchange, tlsServerExchange, httpResponse, protocolBits, type TlsClientExchange, type TlsClientResult, type TlsServerExchange } from './tls.js';
 export { TaskProgramHost, SocketStream, spawnThread } from './emulated.js';
 export { echoPattern } from './echo.js';
+export { wasmProgram, exitStatus } from './wasm.js';
 
 /** The built-in programs by name. */
 export const BUILTIN_PROGRAMS: Readonly<Record<string, ProgramDefinition>> = Object.freeze({
@@ -20,4 +22,5 @@ export const BUILTIN_PROGRAMS: Readonly<Record<string, ProgramDefinition>> = Obj
   'tls-server': tlsServer,
   'echo-client': echoClient,
   'echo-server': echoServer,
+  wasm: wasmProgram,
 });

@@ -32,6 +32,8 @@ export interface ProgramRunContext {
   resolveAddress(target: string): string;
   /** Reads a file named in the scenario (relative to the scenario's folder), as text. */
   readFile(path: string): string;
+  /** Reads a file named in the scenario (relative to the scenario's folder), as bytes. */
+  readBinary(path: string): Uint8Array;
 }
 
 /** A program that a scenario's process can run. */

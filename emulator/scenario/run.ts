@@ -264,6 +264,8 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions = {})
     return t;
   };
 
+  const readBinary = (p: string): Uint8Array => new Uint8Array(readFileSync(resolvePath(loaded.baseDir, p)));
+
   // Profiles: one object per spec (a group shares it).
   const isClientSpec = (d: DeviceSpec): boolean => (d.processes ?? []).some((p) => programOf(p).def?.role === 'client');
   const profiles = new Map<DeviceSpec, DeviceProfile>();
@@ -391,12 +393,12 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions = {})
       }
       const rec: ProgramRecord = { member: m, proc: p, def, name: label, pid: 0, outcome: null, leaks: [], taskIndex: taskIndex++ };
       records.push(rec);
-      const usesSspi = def === null || label.startsWith('tls-') || !BUILTIN_PROGRAMS[label];
+      const usesSspi = def === null || label.startsWith('tls-') || label === 'wasm' || !BUILTIN_PROGRAMS[label];
       const startNs = ms(p.startMs, 0) + m.index * ms(p.staggerMs, 0);
       const task = dev.spawn(
         p.name ?? `${label}.exe`,
         async (ctx: TaskContext) => {
-          const rc: ProgramRunContext = { ctx, params, resolveAddress, readFile };
+          const rc: ProgramRunContext = { ctx, params, resolveAddress, readFile, readBinary };
           try {
             if (def) rec.outcome = await def.run(rc);
             else {
