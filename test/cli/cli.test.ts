@@ -93,6 +93,12 @@ describe('usage', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^Usage: cesim ${cmd}`));
   });
+  it.each(['--version', '-V'])('cesim %s prints the version from package.json', async (flag) => {
+    const r = await cesim(flag);
+    expect(r.code).toBe(0);
+    const version = (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    expect(r.stdout).toBe(`cesim ${version}\n`);
+  });
   it('cesim --help lists the commands', async () => {
     const r = await cesim('--help');
     expect(r.code).toBe(0);
