@@ -25,6 +25,20 @@ export {
 export { DeviceFaultError, DeviceMemory, Region, type RegionClient, type RegionKind } from './memory.js';
 export { FixedPool, GUARD_BYTE, GUARD_BYTES, fragmentation } from './pool.js';
 export {
+  DemandRecorder,
+  advisePool,
+  advisePools,
+  advisedProfileJson,
+  replay,
+  shadowProfile,
+  type AdviseOptions,
+  type AdvisedBucket,
+  type DeviceDemand,
+  type PoolAdvice,
+  type PoolDemand,
+  type ReplayResult,
+} from './advisor.js';
+export {
   MemoryDiagnostics,
   type AllocRecord,
   type BucketUse,
