@@ -30,6 +30,14 @@ export class ProfileError extends Error {
 const M = 1_000_000;
 
 /**
+ * The security packages of a CE image with Security.dll, as its registry lists them under
+ * `HKLM\\Comm\\SecurityProviders`: Schannel ships in every such image. A package that cesim
+ * adds is one more name here (the module that implements it registers itself under that DLL
+ * name). Every built-in profile carries this list, and so does a profile that names none.
+ */
+export const CE_IMAGE_SECURITY_PACKAGES: readonly string[] = Object.freeze(['schannel.dll']);
+
+/**
  * The CPU of both built-in profiles: NEC VR4121-class MIPS at 131 MHz, portable 1998-style C
  * crypto, no FPU, no crypto hardware. Costs from the reference §7.2 ("Default" column) unless a
  * comment says the figure is scaled; stack figures are modelled (see each comment).
@@ -154,6 +162,7 @@ function ce210Handheld(): DeviceProfile {
     stackBytes: 65536, // §6: 64 KB default thread stack
     cpu: vr4121(),
     clock: clock(),
+    securityPackages: [...CE_IMAGE_SECURITY_PACKAGES],
     pools: [
       // §7.1 token pool: ISC_REQ_ALLOCATE_MEMORY outputs, ≈ 10.7 KB.
       pool('token', [[64, 4], [512, 4], [2048, 2], [4096, 1]]),
@@ -182,6 +191,7 @@ function ce210Tight(): DeviceProfile {
     stackBytes: 65536,
     cpu: vr4121(),
     clock: clock(),
+    securityPackages: [...CE_IMAGE_SECURITY_PACKAGES],
     pools: [
       pool('token', [[64, 2], [512, 2], [2048, 1]]), // §7.1: token 64×2/512×2/2048×1
       pool('general', [[64, 32], [128, 16], [256, 12], [512, 10], [1024, 6], [2432, 4], [4544, 1]]), // "general as above minus 4544×1"
@@ -343,10 +353,25 @@ function validatePool(v: unknown, field: string): PoolProfile {
   return { name, buckets, policy, overheadBytes, align };
 }
 
+function validatePackages(v: unknown, field: string): string[] {
+  if (!Array.isArray(v)) throw new ProfileError(field, `expected an array of DLL names (e.g. ["schannel.dll"]), got ${show(v)}`);
+  const seen = new Set<string>();
+  return v.map((d: unknown, i: number) => {
+    const name = str(d, `${field}[${i}]`);
+    // One registry subkey per DLL (SecurityProviders\NAME), so names must be usable as a key.
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new ProfileError(`${field}[${i}]`, `expected a DLL file name (letters, digits, . _ -), got ${show(name)}`);
+    const key = name.replace(/\.dll$/i, '').toLowerCase();
+    if (seen.has(key)) throw new ProfileError(`${field}[${i}]`, `${show(name)} is listed twice`);
+    seen.add(key);
+    return name;
+  });
+}
+
 /**
  * Validates a profile given as parsed JSON and returns it with defaults filled in.
  * `{ "extends": "ce210-handheld", ... }` starts from a built-in profile: top-level fields given
- * replace the built-in's, and `cpu.costs` entries are merged into the built-in's table.
+ * replace the built-in's, and `cpu.costs` entries are merged into the built-in's table;
+ * `securityPackages` replaces the image's package list (leave Schannel out, add your own DLL).
  * Throws a {@link ProfileError} whose message starts with the bad field's path.
  */
 export function loadProfile(json: unknown): DeviceProfile {
@@ -364,7 +389,7 @@ export function loadProfile(json: unknown): DeviceProfile {
     delete merged.extends;
     o = merged;
   }
-  const known = new Set(['name', 'description', 'ramBytes', 'heapBytes', 'stackBytes', 'stackCheck', 'cpu', 'clock', 'pools', 'sources']);
+  const known = new Set(['name', 'description', 'ramBytes', 'heapBytes', 'stackBytes', 'stackCheck', 'cpu', 'clock', 'pools', 'securityPackages', 'sources']);
   for (const k of Object.keys(o)) if (!known.has(k)) throw new ProfileError(k, 'unknown field');
   const name = str(o.name, 'name');
   const description = o.description === undefined ? name : str(o.description, 'description');
@@ -388,7 +413,8 @@ export function loadProfile(json: unknown): DeviceProfile {
     sources = {};
     for (const [k, v] of Object.entries(so)) sources[k] = str(v, `sources[${JSON.stringify(k)}]`);
   }
-  const profile: DeviceProfile = { name, description, ramBytes, heapBytes, stackBytes, cpu, clock: clk, pools };
+  const securityPackages = o.securityPackages === undefined ? [...CE_IMAGE_SECURITY_PACKAGES] : validatePackages(o.securityPackages, 'securityPackages');
+  const profile: DeviceProfile = { name, description, ramBytes, heapBytes, stackBytes, cpu, clock: clk, pools, securityPackages };
   if (o.stackCheck !== undefined) {
     if (typeof o.stackCheck !== 'boolean') throw new ProfileError('stackCheck', `expected true or false, got ${show(o.stackCheck)}`);
     profile.stackCheck = o.stackCheck;

@@ -762,8 +762,16 @@ function writeBindings(support: SecpkgSupportFunctions, out: SecPkgContext_Bindi
   return SEC_E_OK;
 }
 
-/** Registers `schannel.dll` as a built-in package module (every new device lists it). */
+/**
+ * Registers Schannel's package module under `schannel.dll`. Importing `cesim/schannel` does this,
+ * so a device whose profile lists `schannel.dll` (every built-in profile does) has Schannel with
+ * no call; calling it again is harmless.
+ * @deprecated No longer needed: the import registers the module.
+ */
 export function registerSchannel(): void {
-  registerPackageModule(SCHANNEL_DLL, createSchannelModule, { builtIn: true });
+  registerPackageModule(SCHANNEL_DLL, createSchannelModule);
 }
+
+// schannel.dll is on the image as soon as this module is loaded into the host process.
+registerSchannel();
 
