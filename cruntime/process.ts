@@ -442,6 +442,7 @@ export async function runWasmProcess(host: WasmHost, module: WebAssembly.Module 
 
   // The stack, data and bss become the image region; the heap and pools become windows of memory.
   const image = new Region(`image:${process.name}#${process.pid}`, IMAGE_BASE, imageEnd - IMAGE_BASE, 'image', false);
+  image.pid = process.pid;
   image.attach(new Uint8Array(memory.buffer, IMAGE_BASE, image.size));
   device.memory.map(image);
   heapRegion.attach(new Uint8Array(memory.buffer, heapRegion.base, heapRegion.size));

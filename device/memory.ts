@@ -54,6 +54,8 @@ export class Region {
   private attached = false;
   /** Who checks writes in this region (the pool or heap). */
   client: RegionClient | null = null;
+  /** The process an `image` region belongs to (0 for pools and heaps, whose blocks say whose they are). */
+  pid = 0;
 
   /**
    * @param name e.g. `pool:general` or `heap:pid 3`

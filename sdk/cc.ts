@@ -114,6 +114,8 @@ function compileFlags(opts: CompileOptions, tc: Toolchain): string[] {
     `--sysroot=${tc.sysroot}`,
     opt,
     ...(opts.debug ? ['-g'] : []),
+    // An undeclared function would become an unresolvable import: make it the error it is on CE.
+    '-Werror=implicit-function-declaration',
     '-DUNICODE',
     '-D_UNICODE',
     '-D_WIN32_WCE=210',

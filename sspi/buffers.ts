@@ -56,6 +56,9 @@ export function bytesAvailableAt(process: Process, addr: number): number {
   if (!isU32(addr) || addr === 0) return -1;
   const exact = process.blockOf(addr);
   if (exact && exact.owner.pid === process.pid) return exact.size;
+  // The process's own image (a C process's stack and static data) holds buffers too.
+  const r = process.device.memory.regionAt(addr);
+  if (r !== null && r.kind === 'image' && r.pid === process.pid) return r.base + r.size - addr;
   for (const b of process.device.leakReport({ pid: process.pid })) {
     if (addr >= b.addr && addr < b.addr + b.size) return b.addr + b.size - addr;
   }

@@ -13,6 +13,9 @@
 #endif
 
 #define CESIM_IMPORT(name) __attribute__((import_module("cesim"), import_name(#name)))
+/* The link-time symbol of an import whose C name wasi-libc also defines (send, recv, socket…):
+   the import keeps its Winsock name, the symbol does not meet libc's. */
+#define CESIM_SYMBOL(name) __asm__("__cesim_ws_" #name)
 
 #ifdef __cplusplus
 #define CESIM_EXTERN_C extern "C"

@@ -137,6 +137,9 @@ typedef struct _SYSTEMTIME {
 #define ERROR_INVALID_PARAMETER 87L
 #define ERROR_CALL_NOT_IMPLEMENTED 120L
 #define ERROR_INSUFFICIENT_BUFFER 122L
+#define SUCCEEDED(hr) (((HRESULT)(hr)) >= 0)
+#define FAILED(hr) (((HRESULT)(hr)) < 0)
+#define IS_ERROR(status) ((unsigned long)(status) >> 31 == 1)
 
 /* ---- the heap (winbase.h): CE has fixed memory only ---- */
 #define LMEM_FIXED 0x0000

@@ -62,7 +62,7 @@ typedef struct fd_set {
     if (__i == ((fd_set *)(set))->fd_count && ((fd_set *)(set))->fd_count < FD_SETSIZE)     \
       ((fd_set *)(set))->fd_array[((fd_set *)(set))->fd_count++] = (fd);                    \
   } while (0)
-CESIM_IMPORT(__WSAFDIsSet) int WINAPI __WSAFDIsSet(SOCKET fd, fd_set *set);
+CESIM_IMPORT(__WSAFDIsSet) int WINAPI __WSAFDIsSet(SOCKET fd, fd_set *set) CESIM_SYMBOL(__WSAFDIsSet);
 #define FD_ISSET(fd, set) __WSAFDIsSet((SOCKET)(fd), (fd_set *)(set))
 
 /*
@@ -181,23 +181,23 @@ static __inline u_long cesim_htonl(u_long v) {
 #define ntohl cesim_htonl
 
 /* ---- functions ---- */
-CESIM_IMPORT(WSAStartup) int WINAPI WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData);
-CESIM_IMPORT(WSACleanup) int WINAPI WSACleanup(void);
-CESIM_IMPORT(WSAGetLastError) int WINAPI WSAGetLastError(void);
-CESIM_IMPORT(WSASetLastError) void WINAPI WSASetLastError(int iError);
-CESIM_IMPORT(socket) SOCKET WINAPI socket(int af, int type, int protocol);
-CESIM_IMPORT(bind) int WINAPI bind(SOCKET s, const struct sockaddr *name, int namelen);
-CESIM_IMPORT(listen) int WINAPI listen(SOCKET s, int backlog);
-CESIM_IMPORT(accept) SOCKET WINAPI accept(SOCKET s, struct sockaddr *addr, int *addrlen);
-CESIM_IMPORT(connect) int WINAPI connect(SOCKET s, const struct sockaddr *name, int namelen);
-CESIM_IMPORT(send) int WINAPI send(SOCKET s, const char *buf, int len, int flags);
-CESIM_IMPORT(recv) int WINAPI recv(SOCKET s, char *buf, int len, int flags);
-CESIM_IMPORT(shutdown) int WINAPI shutdown(SOCKET s, int how);
-CESIM_IMPORT(closesocket) int WINAPI closesocket(SOCKET s);
-CESIM_IMPORT(select) int WINAPI select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds, const struct timeval *timeout);
-CESIM_IMPORT(setsockopt) int WINAPI setsockopt(SOCKET s, int level, int optname, const char *optval, int optlen);
-CESIM_IMPORT(getsockopt) int WINAPI getsockopt(SOCKET s, int level, int optname, char *optval, int *optlen);
-CESIM_IMPORT(inet_addr) unsigned long WINAPI inet_addr(const char *cp);
+CESIM_IMPORT(WSAStartup) int WINAPI WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData) CESIM_SYMBOL(WSAStartup);
+CESIM_IMPORT(WSACleanup) int WINAPI WSACleanup(void) CESIM_SYMBOL(WSACleanup);
+CESIM_IMPORT(WSAGetLastError) int WINAPI WSAGetLastError(void) CESIM_SYMBOL(WSAGetLastError);
+CESIM_IMPORT(WSASetLastError) void WINAPI WSASetLastError(int iError) CESIM_SYMBOL(WSASetLastError);
+CESIM_IMPORT(socket) SOCKET WINAPI socket(int af, int type, int protocol) CESIM_SYMBOL(socket);
+CESIM_IMPORT(bind) int WINAPI bind(SOCKET s, const struct sockaddr *name, int namelen) CESIM_SYMBOL(bind);
+CESIM_IMPORT(listen) int WINAPI listen(SOCKET s, int backlog) CESIM_SYMBOL(listen);
+CESIM_IMPORT(accept) SOCKET WINAPI accept(SOCKET s, struct sockaddr *addr, int *addrlen) CESIM_SYMBOL(accept);
+CESIM_IMPORT(connect) int WINAPI connect(SOCKET s, const struct sockaddr *name, int namelen) CESIM_SYMBOL(connect);
+CESIM_IMPORT(send) int WINAPI send(SOCKET s, const char *buf, int len, int flags) CESIM_SYMBOL(send);
+CESIM_IMPORT(recv) int WINAPI recv(SOCKET s, char *buf, int len, int flags) CESIM_SYMBOL(recv);
+CESIM_IMPORT(shutdown) int WINAPI shutdown(SOCKET s, int how) CESIM_SYMBOL(shutdown);
+CESIM_IMPORT(closesocket) int WINAPI closesocket(SOCKET s) CESIM_SYMBOL(closesocket);
+CESIM_IMPORT(select) int WINAPI select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds, const struct timeval *timeout) CESIM_SYMBOL(select);
+CESIM_IMPORT(setsockopt) int WINAPI setsockopt(SOCKET s, int level, int optname, const char *optval, int optlen) CESIM_SYMBOL(setsockopt);
+CESIM_IMPORT(getsockopt) int WINAPI getsockopt(SOCKET s, int level, int optname, char *optval, int *optlen) CESIM_SYMBOL(getsockopt);
+CESIM_IMPORT(inet_addr) unsigned long WINAPI inet_addr(const char *cp) CESIM_SYMBOL(inet_addr);
 /* The result lives in a buffer of the SDK's runtime, overwritten by the next call (as in Winsock). */
 struct hostent *WINAPI gethostbyname(const char *name);
 char *WINAPI inet_ntoa(struct in_addr in);
