@@ -327,11 +327,7 @@ export class Device {
     p.account.add(s);
     const ls = this.listeners.alloc;
     if (ls.size > 0) {
-<<<<<<< HEAD
-      const e: AllocEvent = { pool: poolName, addr, size: s, blockSize: pool.bSize[pool.lastBucket]!, owner: { pid, tag, call, timeNs }, ok: true, forced: false };
-=======
-      const e: AllocEvent = { pool: poolName, addr, size: s, blockSize: pool.bSize[pool.lastBucket]!, owner: { pid, tag, call: this.callName, timeNs }, ok: true, forced: false, fallthrough: pool.lastFallthrough };
->>>>>>> main
+      const e: AllocEvent = { pool: poolName, addr, size: s, blockSize: pool.bSize[pool.lastBucket]!, owner: { pid, tag, call, timeNs }, ok: true, forced: false, fallthrough: pool.lastFallthrough };
       for (const cb of ls) cb(e);
     }
     return addr;
@@ -420,11 +416,7 @@ export class Device {
     const ls = this.listeners.alloc;
     if (ls.size > 0) {
       const blk = heap.blockAt(addr)!;
-<<<<<<< HEAD
-      const e: AllocEvent = { pool: 'heap', addr, size: uBytes, blockSize: blk.usable, owner: { pid, tag, call, timeNs }, ok: true, forced: false };
-=======
-      const e: AllocEvent = { pool: 'heap', addr, size: uBytes, blockSize: blk.usable, owner: { pid, tag, call: this.callName, timeNs }, ok: true, forced: false, fallthrough: false };
->>>>>>> main
+      const e: AllocEvent = { pool: 'heap', addr, size: uBytes, blockSize: blk.usable, owner: { pid, tag, call, timeNs }, ok: true, forced: false, fallthrough: false };
       for (const cb of ls) cb(e);
     }
     return addr;

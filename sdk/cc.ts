@@ -17,10 +17,12 @@ import { fileURLToPath } from 'node:url';
 import { ABI_SECTION, ABI_VERSION, IMPORT_MODULE, STACK_BYTES, SUSPENDING_IMPORTS } from './abi.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+// From the sources the headers sit beside this file; from the build (dist/sdk/) two levels up, in sdk/.
+const sdkRoot = existsSync(join(here, 'include')) ? here : join(here, '..', '..', 'sdk');
 /** The SDK's headers (`windows.h`, `winsock.h`, `security.h`, `sspi.h`, `schannel.h`, `wincrypt.h`). */
-export const SDK_INCLUDE_DIR = join(here, 'include');
+export const SDK_INCLUDE_DIR = join(sdkRoot, 'include');
 /** The SDK's C runtime sources. */
-export const SDK_LIB_DIR = join(here, 'lib');
+export const SDK_LIB_DIR = join(sdkRoot, 'lib');
 
 /** Where the tools were found. */
 export interface Toolchain {
