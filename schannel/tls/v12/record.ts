@@ -432,6 +432,16 @@ export class Tls12RecordLayer {
     return RECORD_HEADER_LENGTH + (this.write === null ? n : this.write.fragmentSize(n));
   }
 
+  /**
+   * Wire size of one record of n bytes under the current write state, or (`afterCcs`) under the
+   * pending one that the next ChangeCipherSpec installs. The CCS record itself is sealed under
+   * the current state, so a renegotiation's CCS is protected.
+   */
+  recordSizeFor(n: number, afterCcs: boolean): number {
+    const s = afterCcs ? this.pendingWrite : this.write;
+    return RECORD_HEADER_LENGTH + (s === null ? n : s.fragmentSize(n));
+  }
+
   /** Seals one record into `out` at `offset` (or a fresh array); returns the written view. */
   seal(type: ContentType, content: Uint8Array, opts: { legacyVersion?: number; out?: Uint8Array; offset?: number } = {}): Uint8Array {
     const size = this.recordSize(content.length);
