@@ -28,7 +28,7 @@ export interface BlockCipher {
 }
 
 /** Key-exchange groups. */
-export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1';
+export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1' | 'secp521r1' | 'x448';
 
 /**
  * Signature schemes by their TLS 1.3 names (RFC 8446 §4.2.3); certificate verification uses
