@@ -343,13 +343,13 @@ export class NobleCryptoProvider implements CryptoProvider {
   }
 
   /** Signs with the scheme (delegates to the certificate module's signatures). */
-  sign(scheme: SignatureScheme, key: PrivateKey, message: Uint8Array): Uint8Array {
-    return signMessage(scheme, key, message, this.cost);
+  sign(scheme: SignatureScheme, key: PrivateKey, message: Uint8Array, opts?: { anyCurve?: boolean }): Uint8Array {
+    return signMessage(scheme, key, message, this.cost, undefined, opts);
   }
 
   /** Verifies a signature (delegates to the certificate module's signatures). */
-  verify(scheme: SignatureScheme, key: PublicKey, message: Uint8Array, signature: Uint8Array): boolean {
-    return verifyMessage(scheme, key, message, signature, this.cost);
+  verify(scheme: SignatureScheme, key: PublicKey, message: Uint8Array, signature: Uint8Array, opts?: { anyCurve?: boolean }): boolean {
+    return verifyMessage(scheme, key, message, signature, this.cost, opts);
   }
 
   /** Random bytes from the device stream. */

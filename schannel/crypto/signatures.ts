@@ -144,6 +144,22 @@ function hmacOf(name: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
 // ---------------------------------------------------------------------------------------------
 // Public entry points
 
+/** How a scheme is read. */
+export interface SchemeOptions {
+  /**
+   * TLS 1.2 reading (RFC 5246 §7.4.1.4.1, RFC 8422 §5.1.3): an ECDSA code names the hash only,
+   * so ecdsa_secp256r1_sha256 (0x0403) is "ECDSA with SHA-256" on whatever curve the key has.
+   */
+  anyCurve?: boolean;
+}
+
+function schemeFor(scheme: SignatureScheme, opts: SchemeOptions): SchemeInfo | undefined {
+  const info = SCHEMES[scheme];
+  if (info === undefined || !opts.anyCurve || info.family !== 'ecdsa') return info;
+  const { curve: _curve, ...rest } = info;
+  return rest;
+}
+
 /**
  * Signs `message` with `key` under a TLS signature scheme.
  *
@@ -161,8 +177,9 @@ export function signMessage(
   message: Uint8Array,
   cost: CostSink,
   random?: RandomSource,
+  opts: SchemeOptions = {},
 ): Uint8Array {
-  const info = SCHEMES[scheme];
+  const info = schemeFor(scheme, opts);
   if (info === undefined) throw new SignatureError(`unknown signature scheme ${String(scheme)}`);
   switch (info.family) {
     case 'ecdsa': {
@@ -232,8 +249,9 @@ export function verifyMessage(
   message: Uint8Array,
   signature: Uint8Array,
   cost: CostSink,
+  opts: SchemeOptions = {},
 ): boolean {
-  const info = SCHEMES[scheme];
+  const info = schemeFor(scheme, opts);
   if (info === undefined) return false;
   if (!keyFitsScheme(info, key)) return false;
   return verifySignature(info, key, message, signature, cost);

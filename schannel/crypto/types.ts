@@ -135,8 +135,10 @@ export interface CryptoProvider {
    */
   rsaDecryptRaw(key: PrivateKey, ciphertext: Uint8Array): Uint8Array | null;
   generateKeyShare(group: GroupName): KeyShare;
-  sign(scheme: SignatureScheme, key: PrivateKey, message: Uint8Array): Uint8Array;
-  verify(scheme: SignatureScheme, key: PublicKey, message: Uint8Array, signature: Uint8Array): boolean;
+  /** `opts.anyCurve`: the TLS 1.2 reading of ECDSA codes (hash only, any curve). */
+  sign(scheme: SignatureScheme, key: PrivateKey, message: Uint8Array, opts?: { anyCurve?: boolean }): Uint8Array;
+  /** See {@link CryptoProvider.sign} for `opts`. */
+  verify(scheme: SignatureScheme, key: PublicKey, message: Uint8Array, signature: Uint8Array, opts?: { anyCurve?: boolean }): boolean;
   random(length: number): Uint8Array;
   /** Constant-time comparison (MACs, Finished). */
   equal(a: Uint8Array, b: Uint8Array): boolean;

@@ -3,6 +3,8 @@
  * the states of {@link CLIENT12_TABLE}. Used on its own for a TLS-1.2-only credential, or taken
  * over by the version dispatcher when a dual-version ClientHello draws a TLS 1.2 ServerHello.
  */
+// errors.js before codec/alert.js: the two import each other, and errors' table needs alert's enum first.
+import { TlsError, toTlsError } from '../errors.js';
 import type { GroupName, PrivateKey, PublicKey, SignatureScheme } from '../../crypto/types.js';
 import { InvalidKeyShareError } from '../../crypto/provider.js';
 import { AlertDescription, AlertLevel } from '../codec/alert.js';
@@ -10,10 +12,9 @@ import {
   DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType, HandshakeType, NAMED_GROUPS, ProtocolVersion, SIGNATURE_SCHEMES,
   groupByCode, signatureSchemeByCode,
 } from '../codec/constants.js';
-import { AlpnExt, EmptyExt, type Extension, ServerNameListExt, findExtension } from '../codec/extensions.js';
+import { AlpnExt, EmptyExt, type Extension, ServerNameListExt, U16ListExt, findExtension } from '../codec/extensions.js';
 import { CertificateVerifyCodec, type ClientHello, ClientHelloCodec, ServerHelloCodec } from '../codec/handshake.js';
 import type { OutputResult, TlsEnv } from '../config.js';
-import { TlsError, toTlsError } from '../errors.js';
 import { Transcript } from '../transcript.js';
 import { checkNoDuplicates, fromUtf8, handshakeMessage } from '../util.js';
 import {
@@ -22,7 +23,7 @@ import {
   Tls12ServerHelloDoneCodec, encodeEcdheParams, maxFragmentBytes,
 } from './codec.js';
 import {
-  DEFAULT_TLS12_GROUPS, DEFAULT_TLS12_SIGNATURE_SCHEMES, configuredSuites, serverKeyExchangeSignedContent, suiteFitsKey,
+  DEFAULT_TLS12_GROUPS, DEFAULT_TLS12_SIGNATURE_SCHEMES, TLS12_SCHEME_READING, configuredSuites, serverKeyExchangeSignedContent, suiteFitsKey,
   tls12ClientExtensions, tls12SchemesForKey,
 } from './common.js';
 import type { Tls12ClientConfig } from './config.js';
@@ -46,8 +47,8 @@ export class Tls12Client extends Tls12Connection {
   readonly role = 'client' as const;
   private state: Client12State = 'Start';
   private readonly suites: Tls12Suite[];
-  private readonly groups: GroupName[];
-  private readonly sigSchemes: SignatureScheme[];
+  private groups: GroupName[];
+  private sigSchemes: SignatureScheme[];
   private offered = new Set<number>();
   private offeredSuites = new Set<number>();
   private sessionId: Uint8Array = EMPTY;
@@ -129,6 +130,12 @@ export class Tls12Client extends Tls12Connection {
       this.transcript = new Transcript(this.crypto, this.memory, ['sha256', 'sha384']);
       this.clientRandom = ch.random.slice();
       this.sessionId = ch.legacySessionId.slice();
+      // What the wire offered is what the server may pick from.
+      const exts = ch.extensions ?? [];
+      const sg = findExtension(exts, ExtensionType.supported_groups);
+      if (sg) this.groups = U16ListExt.decode(sg.data).map(groupByCode).filter((g): g is GroupName => g !== undefined);
+      const sa = findExtension(exts, ExtensionType.signature_algorithms);
+      if (sa) this.sigSchemes = U16ListExt.decode(sa.data).map(signatureSchemeByCode).filter((x): x is SignatureScheme => x !== undefined);
       this.noteOffer(ch);
       this.addToTranscript(sent.raw);
       this.goto('api', 'ExpectServerHello');
@@ -332,7 +339,7 @@ export class Tls12Client extends Tls12Connection {
     const params = encodeEcdheParams({ namedCurve: ske.namedCurve, point: ske.point });
     const content = serverKeyExchangeSignedContent(this.clientRandom, this.serverRandom, params);
     // RFC 5246 §7.4.3: a signature that does not verify is decrypt_error.
-    if (!this.crypto.verify(scheme, this.peerKey!, content, ske.signature)) throw new TlsError('peer.decrypt_error', 'ServerKeyExchange signature does not verify');
+    if (!this.crypto.verify(scheme, this.peerKey!, content, ske.signature, TLS12_SCHEME_READING)) throw new TlsError('peer.decrypt_error', 'ServerKeyExchange signature does not verify');
     this.negotiated.peerSignatureScheme = scheme;
     const held = this.holdHandshakeBytes(ske.point.length, TLS12_TAGS.serverKeyExchange);
     held.bytes.set(ske.point);
@@ -433,7 +440,7 @@ export class Tls12Client extends Tls12Connection {
     this.installMasterSecret(master);
     if (signWith !== null) {
       // RFC 5246 §7.4.8: CertificateVerify signs handshake_messages from ClientHello up to here.
-      const signature = this.crypto.sign(signWith.scheme, signWith.key, this.log.contents());
+      const signature = this.crypto.sign(signWith.scheme, signWith.key, this.log.contents(), TLS12_SCHEME_READING);
       const cv = handshakeMessage(HandshakeType.certificate_verify, CertificateVerifyCodec.encode({ algorithm: SIGNATURE_SCHEMES[signWith.scheme], signature }));
       this.addToTranscript(cv);
       this.flight.handshake(cv);

@@ -4,7 +4,7 @@
  * RFC 5246 §7.4.7.1 done without branches, and the ClientHello extension list a TLS 1.2
  * client offers (also merged into a dual-version ClientHello).
  */
-import type { CryptoProvider, PrivateKey, PublicKey, SignatureScheme } from '../../crypto/types.js';
+import type { PrivateKey, PublicKey, SignatureScheme } from '../../crypto/types.js';
 import { ExtensionType, NAMED_GROUPS, SIGNATURE_SCHEMES } from '../codec/constants.js';
 import { AlpnExt, EmptyExt, type Extension, RecordSizeLimitExt, ServerNameListExt, U16ListExt } from '../codec/extensions.js';
 import { utf8 } from '../util.js';
@@ -32,7 +32,10 @@ export function configuredSuites(names: readonly string[] | undefined): Tls12Sui
 export function tls12SchemesForKey(key: PrivateKey): SignatureScheme[] {
   switch (key.kind) {
     case 'ec':
-      return key.curve === 'P-256' ? ['ecdsa_secp256r1_sha256', 'ecdsa_sha1'] : ['ecdsa_secp384r1_sha384', 'ecdsa_sha1'];
+      // TLS 1.2 ECDSA codes are hash-only (TLS12_SCHEME_READING): the matching hash first.
+      return key.curve === 'P-256'
+        ? ['ecdsa_secp256r1_sha256', 'ecdsa_secp384r1_sha384', 'ecdsa_secp521r1_sha512', 'ecdsa_sha1']
+        : ['ecdsa_secp384r1_sha384', 'ecdsa_secp256r1_sha256', 'ecdsa_secp521r1_sha512', 'ecdsa_sha1'];
     case 'ed25519':
       return ['ed25519'];
     case 'rsa':
@@ -128,7 +131,8 @@ export function isIpLiteral(name: string): boolean {
 /** Every suite code cesim knows for TLS 1.2 (for a server's "is this a suite at all" check). */
 export const KNOWN_TLS12_CODES: ReadonlySet<number> = new Set(TLS12_SUITES.map((s) => s.code));
 
-/** Verifies a TLS 1.2 handshake signature with the provider. */
-export function verify12(crypto: CryptoProvider, scheme: SignatureScheme, key: PublicKey, content: Uint8Array, signature: Uint8Array): boolean {
-  return crypto.verify(scheme, key, content, signature);
-}
+/**
+ * RFC 5246 §7.4.1.4.1 / RFC 8422 §5.1.3: in TLS 1.2 an ECDSA SignatureAndHashAlgorithm names
+ * the hash only; the curve is the certificate's (RFC 8446 §4.2.3 binds it only in TLS 1.3).
+ */
+export const TLS12_SCHEME_READING = { anyCurve: true } as const;

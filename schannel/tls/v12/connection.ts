@@ -8,13 +8,14 @@
  * Invariants: no public method throws; after a failure every call returns that error;
  * {@link Tls12Connection.dispose} frees every block and zeroes every secret.
  */
+// errors.js before codec/alert.js: the two import each other, and errors' table needs alert's enum first.
+import { TlsError, alertFor, toTlsError } from '../errors.js';
 import type { CryptoProvider, GroupName, KeyShare, SignatureScheme } from '../../crypto/types.js';
 import { AlertCodec, AlertDescription, AlertLevel, alertName } from '../codec/alert.js';
 import { ContentType, HandshakeType, ProtocolVersion } from '../codec/constants.js';
 import { nextHandshakeMessage } from '../codec/handshake.js';
 import { RECORD_HEADER_LENGTH } from '../codec/record.js';
 import type { OutputResult, StreamSizes, TlsEnv } from '../config.js';
-import { TlsError, alertFor, toTlsError } from '../errors.js';
 import { HandshakeBuffer } from '../hsbuffer.js';
 import { KEY_SHARE_SIZE, MAX_HANDSHAKE_MESSAGE, TLS_TAGS, type TlsBlock, type TlsMemory, allocOrThrow } from '../memory.js';
 import type { Transcript } from '../transcript.js';
@@ -219,6 +220,10 @@ export abstract class Tls12Connection {
   /** Record sequence numbers. */
   get sequenceNumbers(): { read: bigint; write: bigint } {
     return this.record.sequenceNumbers;
+  }
+  /** Whether our records are protected yet (an alert sent now would be). */
+  get writeProtected(): boolean {
+    return this.record.writeProtected;
   }
   /** ClientHello.random (key log, tests). */
   get clientHelloRandom(): Uint8Array {

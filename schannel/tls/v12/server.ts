@@ -3,6 +3,8 @@
  * the states of {@link SERVER12_TABLE}. The version dispatcher hands it a ClientHello that does
  * not offer TLS 1.3 (or any ClientHello when TLS 1.3 is disabled).
  */
+// errors.js before codec/alert.js: the two import each other, and errors' table needs alert's enum first.
+import { TlsError } from '../errors.js';
 import type { GroupName, PrivateKey, SignatureScheme } from '../../crypto/types.js';
 import { InvalidKeyShareError } from '../../crypto/provider.js';
 import { AlertDescription, AlertLevel } from '../codec/alert.js';
@@ -14,7 +16,6 @@ import {
 } from '../codec/extensions.js';
 import { CertificateVerifyCodec, type ClientHello, ClientHelloCodec, ServerHelloCodec } from '../codec/handshake.js';
 import type { TlsEnv } from '../config.js';
-import { TlsError } from '../errors.js';
 import { Transcript } from '../transcript.js';
 import { checkNoDuplicates, fromUtf8, handshakeMessage, utf8 } from '../util.js';
 import {
@@ -23,7 +24,7 @@ import {
   Tls12ServerHelloDoneCodec, encodeEcdheParams, maxFragmentBytes,
 } from './codec.js';
 import {
-  DEFAULT_TLS12_GROUPS, DEFAULT_TLS12_SIGNATURE_SCHEMES, configuredSuites, rsaPremaster, serverKeyExchangeSignedContent,
+  DEFAULT_TLS12_GROUPS, DEFAULT_TLS12_SIGNATURE_SCHEMES, TLS12_SCHEME_READING, configuredSuites, rsaPremaster, serverKeyExchangeSignedContent,
   suiteFitsKey, tls12SchemesForKey,
 } from './common.js';
 import { TLS12_DEFAULT_SCHEMES_WITHOUT_EXTENSION, type Tls12ServerConfig } from './config.js';
@@ -283,7 +284,7 @@ export class Tls12Server extends Tls12Connection {
       const params = encodeEcdheParams({ namedCurve: NAMED_GROUPS[g], point: share.publicKey });
       // The params as the C stack holds them while the handshake runs.
       this.holdHandshakeBytes(params.length, TLS12_TAGS.serverKeyExchange).bytes.set(params);
-      const signature = this.crypto.sign(scheme!, key, serverKeyExchangeSignedContent(this.clientRandom, this.serverRandom, params));
+      const signature = this.crypto.sign(scheme!, key, serverKeyExchangeSignedContent(this.clientRandom, this.serverRandom, params), TLS12_SCHEME_READING);
       this.negotiated.signatureScheme = scheme;
       this.negotiated.group = g;
       this.send(handshakeMessage(HandshakeType.server_key_exchange, Tls12EcdheServerKeyExchangeCodec.encode({
@@ -372,7 +373,7 @@ export class Tls12Server extends Tls12Connection {
     if (scheme === undefined || !this.clientCertSchemes.includes(scheme)) throw new TlsError('peer.illegal_parameter', `CertificateVerify algorithm 0x${cv.algorithm.toString(16)}`);
     const key = this.clientLeafKey;
     if (key === null || key instanceof TlsError) throw new TlsError('internal.error', 'no client key');
-    if (!this.crypto.verify(scheme, key, this.log.contents(), cv.signature)) throw new TlsError('peer.decrypt_error', 'client CertificateVerify does not verify');
+    if (!this.crypto.verify(scheme, key, this.log.contents(), cv.signature, TLS12_SCHEME_READING)) throw new TlsError('peer.decrypt_error', 'client CertificateVerify does not verify');
     this.negotiated.peerSignatureScheme = scheme;
     this.log.release();
     this.addToTranscript(raw);
