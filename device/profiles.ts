@@ -60,6 +60,10 @@ function vr4121(): CpuProfile {
     aes128gcm: { cyclesPerByte: 150, stackBytes: 640 },
     // AES-256: 14 rounds instead of 10 (FIPS 197 §5), 80 × 1.4 = 112, + GHASH 70.
     aes256gcm: { cyclesPerByte: 182, stackBytes: 640 },
+    // AES-CBC (TLS 1.2 CBC suites): the AES T-table cost alone, 80 cyc/B (§7.2), ×1.4 for AES-256;
+    // the record MAC is charged as hmac + hash.
+    aes128cbc: { cyclesPerByte: 80, stackBytes: 512 },
+    aes256cbc: { cyclesPerByte: 112, stackBytes: 512 },
     // §7.2: ChaCha20 27 + Poly1305 11 cyc/B (wolfSSL STM32: 27 / 11 / AEAD 44).
     chacha20poly1305: { cyclesPerByte: 38, stackBytes: 512 },
     // Random bytes: the device DRBG is ChaCha20, 27 cyc/B (§7.2).
@@ -80,6 +84,14 @@ function vr4121(): CpuProfile {
     'p384.ecdh': { cycles: 118 * M, stackBytes: 2304 },
     'p384.sign': { cycles: 118 * M, stackBytes: 2560 },
     'p384.verify': { cycles: 152 * M, stackBytes: 3072 },
+    // P-521: not in §7.2. Scaled from P-256 the same way: (521/256)² ≈ 4.14× per field
+    // multiplication and 2.04× as many doublings, ≈ 8.4×.
+    'p521.keygen': { cycles: 295 * M, stackBytes: 3072 },
+    'p521.ecdh': { cycles: 295 * M, stackBytes: 3072 },
+    // X448: not in §7.2. Scaled from X25519: (448/255)² ≈ 3.1× per field multiplication and
+    // 1.76× as many ladder steps (RFC 7748 §5), ≈ 5.4×.
+    'x448.keygen': { cycles: 27 * M, stackBytes: 1536 },
+    x448: { cycles: 27 * M, stackBytes: 1536 },
     // §7.2: Ed25519 sign / verify 3 / 6 Mcyc (1.3–57 / 2.9–118, wolfSSL STM32).
     'ed25519.sign': { cycles: 3 * M, stackBytes: 1536 },
     'ed25519.verify': { cycles: 6 * M, stackBytes: 2048 },
@@ -115,6 +127,8 @@ const COMMON_SOURCES: Record<string, string> = {
   cpu: 'device-profiles.md §7.2: NEC VR4121-class MIPS @ 131 MHz; costs from the "Default" column',
   'cpu.costs.sha384': 'scaled from sha256 (64-bit words on a 32-bit core, ~1.6x), assumption',
   'cpu.costs.p384': 'scaled from P-256 by 3.375x (field size squared x doublings), assumption',
+  'cpu.costs.p521': 'scaled from P-256 by 8.4x (field size squared x doublings), assumption',
+  'cpu.costs.x448': 'scaled from X25519 by 5.4x (field size squared x ladder steps), assumption',
   'cpu.costs.rsa3072/4096': 'scaled from RSA-2048: public n^2, private n^3, assumption',
   'cpu.costs.*.stackBytes': 'modelled; RSA from wolfSSL Resource Use (RSA-2048 stack 7-13k), P-256 from p256-m (564-752 B) and portable C',
   heapBytes: 'device-profiles.md §6: CE heap 384 KB initial reserve (MS docs)',
