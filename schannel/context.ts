@@ -284,6 +284,8 @@ export class SchannelContext {
   private pendingOutput: Uint8Array | null = null;
   /** The fatal alert record a failed DecryptMessage produced, handed out by the next ISC/ASC. */
   private failureAlert: Uint8Array | null = null;
+  /** Input bytes the engine consumed in the call that returned SEC_I_INCOMPLETE_CREDENTIALS. */
+  private consumedBeforePause = 0;
   /** The peer chain as a certificate context (SECPKG_ATTR_REMOTE_CERT_CONTEXT). */
   private peerChainDer: Uint8Array[] = [];
   /** `pszTargetName` of the first ISC call: SNI, the name checked, the session-cache key. */
@@ -545,7 +547,11 @@ export class SchannelContext {
       const ev = this.applyEvents(r.events);
       const done = ev.complete || engine.handshakeComplete;
       this.moveTo(done ? 'established' : 'handshake');
-      return { status: done ? SEC_E_OK : SEC_I_CONTINUE_NEEDED, output: r.output, extra: input?.length ?? 0, missing: 0 };
+      // The Microsoft sample (WebClient.c) calls again with the same input buffer it passed
+      // before; the bytes consumed then are not extra now, only what followed them.
+      const again = input?.length ?? 0;
+      const extra = again >= this.consumedBeforePause ? again - this.consumedBeforePause : again;
+      return { status: done ? SEC_E_OK : SEC_I_CONTINUE_NEEDED, output: r.output, extra, missing: 0 };
     }
     if (this.phase === 'closed') {
       // Check 76: the control token is consumed once; without a new one there is nothing to send.
@@ -573,6 +579,7 @@ export class SchannelContext {
       if (!cred.certificate || !opts.supplyCreds) {
         if (!cred.certificate) {
           this.moveTo('awaitingCredentials');
+          this.consumedBeforePause = r.consumed;
           return { status: SEC_I_INCOMPLETE_CREDENTIALS, output: r.output, extra, missing: 0 };
         }
       }
