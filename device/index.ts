@@ -23,7 +23,32 @@ export {
   type ProcessOptions,
 } from './device.js';
 export { DeviceFaultError, DeviceMemory, Region, type RegionClient, type RegionKind } from './memory.js';
-export { FixedPool, GUARD_BYTE, GUARD_BYTES } from './pool.js';
+export { FixedPool, GUARD_BYTE, GUARD_BYTES, fragmentation } from './pool.js';
+export {
+  DemandRecorder,
+  advisePool,
+  advisePools,
+  advisedProfileJson,
+  replay,
+  shadowProfile,
+  type AdviseOptions,
+  type AdvisedBucket,
+  type DeviceDemand,
+  type PoolAdvice,
+  type PoolDemand,
+  type ReplayResult,
+} from './advisor.js';
+export {
+  MemoryDiagnostics,
+  type AllocRecord,
+  type BucketUse,
+  type FragmentationFailure,
+  type FreeSample,
+  type FreeSeries,
+  type MemoryDiagnosticsOptions,
+  type MemoryDiagnosticsReport,
+  type OwnerWaste,
+} from './diagnostics.js';
 export { HEAP_GRANULARITY, HEAP_HEADER_BYTES } from './heap.js';
 export { CpuModel } from './cpu.js';
 export { DeviceClock, FILETIME_UNIX_EPOCH, fileTimeToSystemTime, systemTimeToFileTime } from './clock.js';

@@ -10,11 +10,13 @@ import { processIo, type CliIo } from './cli/io.js';
 import { runCommand } from './cli/run.js';
 import { profilesCommand, scenariosCommand } from './cli/profiles.js';
 import { campaignCommand } from './cli/campaign.js';
+import { adviseCommand } from './cli/advise.js';
 import { serveCommand, connectCommand } from './cli/bridge.js';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: readonly string[], io: CliIo) => Promise<number> }> = {
   run: { summary: 'run a scenario and print its summary (or --json)', run: runCommand },
   campaign: { summary: 'run a scenario once per seed with link faults and allocation failures, on worker threads', run: campaignCommand },
+  advise: { summary: 'pool-size advisor: the smallest bucket configuration under which every seed passes', run: adviseCommand },
   profiles: { summary: 'list the device profiles with their pools, CPU and RAM', run: profilesCommand },
   scenarios: { summary: 'list the built-in scenarios', run: scenariosCommand },
   serve: { summary: 'an emulated TLS server device behind a real TCP port (real time)', run: serveCommand },
