@@ -30,6 +30,9 @@ import * as K from './constants.js';
 import { computeMic, kxkeyV1, lmowfv1, ntlmv1Responses, ntlmv2Responses, ntowfv2FromHash } from './compute.js';
 import { NtlmSession } from './session.js';
 
+/** An all-zero VERSION: the field present, its value unset (MS-NLMP §2.2.2.10). */
+const ZERO_VERSION: NtlmVersion = { major: 0, minor: 0, build: 0, revision: 0 };
+
 /** States of the client (MS-NLMP §3.1.1). */
 export type ClientState = 'Initial' | 'ExpectChallenge' | 'Established' | 'Failed';
 /** States of the server (MS-NLMP §3.2.1). */
@@ -170,7 +173,9 @@ export class NtlmClient {
   negotiate(): Uint8Array {
     if (!CLIENT_TABLE.check(this.state, 'negotiate')) throw new NtlmError('misuse', `NTLM client: negotiate in state ${this.state}`);
     this.offered = clientOfferFlags(this.config.level, this.config.requestFlags, this.config.version !== null);
-    const msg = encodeNegotiate({ flags: this.offered, domain: new Uint8Array(0), workstation: new Uint8Array(0), version: this.config.version });
+    // The Version field is always present (zero unless NTLMSSP_NEGOTIATE_VERSION, §2.2.1.1), as
+    // Windows sends it: gss-ntlmssp refuses a NEGOTIATE_MESSAGE shorter than 40 bytes.
+    const msg = encodeNegotiate({ flags: this.offered, domain: new Uint8Array(0), workstation: new Uint8Array(0), version: this.config.version ?? ZERO_VERSION });
     this.negotiateBytes = msg;
     this.legs.push({ type: K.NtLmNegotiate, flags: this.offered, size: msg.length });
     this.move('negotiate');
@@ -272,7 +277,7 @@ export class NtlmClient {
       workstation: str(config.workstation),
       encryptedRandomSessionKey: encryptedKey,
       flags,
-      version: micWanted || config.version ? (config.version ?? { major: 0, minor: 0, build: 0, revision: 0 }) : null,
+      version: config.version ?? ZERO_VERSION,
       mic: micWanted ? new Uint8Array(16) : null,
     };
     let out = encodeAuthenticate(message);
@@ -386,7 +391,7 @@ export class NtlmServer {
       serverChallenge,
       reserved: new Uint8Array(8),
       targetInfo,
-      version: (flags & K.NTLMSSP_NEGOTIATE_VERSION) !== 0 ? this.config.version : null,
+      version: (flags & K.NTLMSSP_NEGOTIATE_VERSION) !== 0 && this.config.version ? this.config.version : ZERO_VERSION,
     });
     this.legs.push({ type: K.NtLmChallenge, flags, size: out.length });
     this.negotiateBytes = negotiateBytes.slice();

@@ -10,8 +10,8 @@
  *   `rc4` is a random-number generator); see {@link Rc4}, with its known answers in the tests.
  */
 import md4lib from 'js-md4';
-import { DES } from 'des.js';
-import { buf as crc32buf } from 'crc-32';
+import des from 'des.js';
+import CRC32 from 'crc-32';
 import { md5 as nobleMd5 } from '@noble/hashes/legacy.js';
 import { hmac } from '@noble/hashes/hmac.js';
 
@@ -179,7 +179,7 @@ export function createNtlmCrypto(opts: NtlmCryptoOptions): NtlmCrypto {
     des(key7, block) {
       if (key7.length !== 7 || block.length !== 8) throw new RangeError('DES takes a 7-byte key and an 8-byte block');
       cost.charge('des', 8);
-      const c = DES.create({ type: 'encrypt', key: expandDesKey(key7), padding: false });
+      const c = des.DES.create({ type: 'encrypt', key: expandDesKey(key7), padding: false });
       return Uint8Array.from(c.update(block).concat(c.final()));
     },
     rc4(key) {
@@ -196,7 +196,7 @@ export function createNtlmCrypto(opts: NtlmCryptoOptions): NtlmCrypto {
     },
     crc32(data) {
       cost.charge('crc32', data.length);
-      return crc32buf(data) >>> 0;
+      return CRC32.buf(data) >>> 0;
     },
     random(length) {
       cost.charge('random', length);

@@ -20,5 +20,6 @@ declare module 'des.js' {
     key: Uint8Array | number[];
     padding?: boolean;
   }
-  export const DES: { create(options: DesOptions): DesCipher };
+  const des: { DES: { create(options: DesOptions): DesCipher } };
+  export default des;
 }

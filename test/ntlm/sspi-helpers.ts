@@ -23,8 +23,12 @@ import { addNtlmAccount, registerNtlm, setNtlmLevel } from '../../ntlm/index.js'
 registerNtlm();
 
 /** A CE 2.10 handheld with the NTLM package and one local account alice/Secret1. */
-export function ntlmDevice(seed = 1, level?: number): Device {
-  const d = new Device(getProfile('ce210-handheld'), { seed });
+export function ntlmDevice(seed = 1, level?: number, bootTimeUtc?: string): Device {
+  const base = getProfile('ce210-handheld');
+  // Interop peers check the NTLMv2 timestamps against their own clock: such tests boot the
+  // device at the host's time.
+  const profile = bootTimeUtc ? { ...base, clock: { ...base.clock, bootTimeUtc } } : base;
+  const d = new Device(profile, { seed });
   addNtlmAccount(d, 'alice', { password: 'Secret1' });
   if (level !== undefined) setNtlmLevel(d, 'client', level);
   return d;
