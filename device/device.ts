@@ -9,7 +9,8 @@ import { ProcessHeap } from './heap.js';
 import { DeviceMemory, Region } from './memory.js';
 import { FixedPool, FreeCode, fragmentation } from './pool.js';
 import { SeededRandom, type Seed } from './random.js';
-import { DeviceRegistry } from './registry.js';
+import { DeviceRegistry, listSecurityProvider } from './registry.js';
+import { CE_IMAGE_SECURITY_PACKAGES } from './profiles.js';
 import type {
   AllocEvent,
   AllocFailureCause,
@@ -172,6 +173,8 @@ export class Device {
     }
     this.pools = pools;
     this.poolList = [...pools.values()];
+    // The image's registry: the security packages it carries (Security.dll loads them on first use).
+    for (const dll of profile.securityPackages ?? CE_IMAGE_SECURITY_PACKAGES) listSecurityProvider(this.registry, dll);
   }
 
   /** Faults recorded so far (the last 10,000; `stats().faults` counts all). */

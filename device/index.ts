@@ -52,7 +52,18 @@ export {
 export { HEAP_GRANULARITY, HEAP_HEADER_BYTES } from './heap.js';
 export { CpuModel } from './cpu.js';
 export { DeviceClock, FILETIME_UNIX_EPOCH, fileTimeToSystemTime, systemTimeToFileTime } from './clock.js';
-export { DeviceRegistry, REG_SZ, REG_BINARY, REG_DWORD, REG_MULTI_SZ, type RegValue } from './registry.js';
+export {
+  DeviceRegistry,
+  REG_SZ,
+  REG_BINARY,
+  REG_DWORD,
+  REG_MULTI_SZ,
+  SECURITY_PROVIDERS_KEY,
+  securityProviderKey,
+  listSecurityProvider,
+  listedSecurityProviders,
+  type RegValue,
+} from './registry.js';
 export { AllocationFailures, type FailureMatch, type FailureOptions, type FailureRule } from './failures.js';
 export { SeededRandom, seedBytes, type Seed } from './random.js';
-export { BUILTIN_PROFILES, getProfile, loadProfile, profileFromFile, ProfileError } from './profiles.js';
+export { BUILTIN_PROFILES, CE_IMAGE_SECURITY_PACKAGES, getProfile, loadProfile, profileFromFile, ProfileError } from './profiles.js';

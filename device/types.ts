@@ -82,6 +82,15 @@ export interface DeviceProfile {
   pools: PoolProfile[];
   /** Check each primitive's modelled stack use against `stackBytes` (default false; also `device.cpu.stackCheck`). */
   stackCheck?: boolean;
+  /**
+   * The security package DLLs the device's image carries, listed in its registry under
+   * `HKLM\\Comm\\SecurityProviders` when the device is built (as a CE image's registry lists
+   * them), in this order. Absent: {@link CE_IMAGE_SECURITY_PACKAGES}. `[]`: an image without
+   * security packages. A name is resolved to code by Security.dll (`sspi/`) from the package
+   * modules registered in the host process (`registerPackageModule`; importing `cesim/schannel`
+   * registers `schannel.dll`).
+   */
+  securityPackages?: string[];
   /** Where each figure comes from, keyed by field path. */
   sources?: Record<string, string>;
 }

@@ -5,6 +5,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ScenarioError } from './scenario/index.js';
+import { packageVersion } from './package-root.js';
 import { UsageError } from './cli/args.js';
 import { processIo, type CliIo } from './cli/io.js';
 import { runCommand } from './cli/run.js';
@@ -34,7 +35,7 @@ export function mainHelp(): string {
     'Commands:',
     ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(w)}${c.summary}`),
     '',
-    "Run 'cesim <command> --help' for a command's options.",
+    "Run 'cesim <command> --help' for a command's options, 'cesim --version' for the version.",
     '',
   ].join('\n');
 }
@@ -48,6 +49,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     io.stdout(mainHelp());
     return cmd === undefined ? 2 : 0;
+  }
+  if (cmd === '--version' || cmd === '-V' || cmd === 'version') {
+    io.stdout(`cesim ${packageVersion()}\n`);
+    return 0;
   }
   const c = COMMANDS[cmd];
   if (!c) {

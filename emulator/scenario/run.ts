@@ -172,13 +172,14 @@ export interface RunOutcome {
   report?: RunReportData;
 }
 
-let schannelRegistered = false;
-
-/** Registers the Schannel package once per host process (devices made after it list it). */
+/**
+ * Makes sure Schannel's package module is registered in this host process. Importing the
+ * emulator (which imports `cesim/schannel`) already does it; devices list `schannel.dll` through
+ * their profile's `securityPackages`.
+ * @deprecated No longer needed.
+ */
 export function ensureSchannel(): void {
-  if (schannelRegistered) return;
   schannel.registerSchannel();
-  schannelRegistered = true;
 }
 
 type KeyLogHook = (device: EmulatedDevice['device'], cb: (line: string) => void) => () => void;
