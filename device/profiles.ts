@@ -60,6 +60,10 @@ function vr4121(): CpuProfile {
     aes128gcm: { cyclesPerByte: 150, stackBytes: 640 },
     // AES-256: 14 rounds instead of 10 (FIPS 197 §5), 80 × 1.4 = 112, + GHASH 70.
     aes256gcm: { cyclesPerByte: 182, stackBytes: 640 },
+    // AES-CBC (TLS 1.2 CBC suites): the AES T-table cost alone, 80 cyc/B (§7.2), ×1.4 for AES-256;
+    // the record MAC is charged as hmac + hash.
+    aes128cbc: { cyclesPerByte: 80, stackBytes: 512 },
+    aes256cbc: { cyclesPerByte: 112, stackBytes: 512 },
     // §7.2: ChaCha20 27 + Poly1305 11 cyc/B (wolfSSL STM32: 27 / 11 / AEAD 44).
     chacha20poly1305: { cyclesPerByte: 38, stackBytes: 512 },
     // Random bytes: the device DRBG is ChaCha20, 27 cyc/B (§7.2).
