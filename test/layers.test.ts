@@ -3,7 +3,7 @@
  * through its index.ts, and only schannel/crypto/ imports the crypto libraries.
  */
 import { describe, it, expect } from 'vitest';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, dirname, resolve } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -44,6 +44,10 @@ describe('module layering', () => {
       expect(bad).toEqual([]);
     });
   }
+  it('every top-level folder with an index.ts is a listed layer', () => {
+    const found = readdirSync(root).filter((n) => n !== 'node_modules' && !n.startsWith('.') && statSync(join(root, n)).isDirectory() && existsSync(join(root, n, 'index.ts')));
+    expect(found.sort()).toEqual([...MODULES].sort());
+  });
   it('only schannel/crypto/, ntlm/crypto/ (and the device\'s seeded random stream) import the crypto libraries', () => {
     const bad: string[] = [];
     for (const mod of MODULES) {

@@ -3,7 +3,9 @@
  * HTTP/1.0 request and response through EncryptMessage/DecryptMessage.
  */
 import { SP_PROT_TLS1_3_CLIENT, SP_PROT_TLS1_3_SERVER, SP_PROT_TLS1_2_CLIENT, SP_PROT_TLS1_2_SERVER } from '../../sspi/index.js';
-import { wsaErrorName, type TaskContext, type StreamSocket } from '../index.js';
+import type { TaskContext } from '../loop/task.js';
+import type { StreamSocket } from '../net/socket.js';
+import { wsaErrorName } from '../net/winsock.js';
 import { SocketStream, TaskProgramHost, spawnThread } from './emulated.js';
 import { parseTarget, type ProgramDefinition, type ProgramRunContext } from './registry.js';
 import { NO_STREAM, TlsSession, type TlsCredentialOptions } from './tls-session.js';
