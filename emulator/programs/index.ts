@@ -10,7 +10,7 @@ import { floodClient, garbageClient, idleClient } from './hostile.js';
 import type { ProgramDefinition } from './registry.js';
 
 export { type ProgramDefinition, type ProgramRunContext, type ParamSpec, type ParamType, validateParams, parseTarget } from './registry.js';
-export { type ProgramOutcome, type ProgramHost, type ByteStream, type StreamRead, type HandshakeGate, emptyOutcome, concatBytes } from './types.js';
+export { type ProgramOutcome, type ProgramHost, type ByteStream, type StreamRead, type HandshakeGate, emptyOutcome } from './types.js';
 export { TlsSession, NO_STREAM, addRootCertificates, protocolName, isFailure, HANDSHAKE_IO_BUFFER_BYTES, DEFAULT_RECV_TIMEOUT_NS, type TlsCredentialOptions, type Negotiated, type SessionResult, type SessionLimits } from './tls-session.js';
 export { tlsClientExchange, tlsServerExchange, httpResponse, protocolBits, admissionDefaults, serverLimits, AdmissionGate, SERVER_DEFENCE_PARAMS, GENERAL_POOL_BYTES_PER_HANDSHAKE, type AdmissionLimits, type TlsClientExchange, type TlsClientResult, type TlsServerExchange } from './tls.js';
 export { TaskProgramHost, SocketStream, spawnThread } from './emulated.js';

@@ -9,14 +9,17 @@ import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import type { CHash } from '@noble/hashes/utils.js';
-import { gcm } from '@noble/ciphers/aes.js';
+import { cbc, gcm } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';
-import { p256, p384 } from '@noble/curves/nist.js';
-import { signMessage, verifyMessage } from './signatures.js';
+import { x448 } from '@noble/curves/ed448.js';
+import { p256, p384, p521 } from '@noble/curves/nist.js';
+import { rsaDecryptRaw, rsaEncryptPkcs1, signMessage, verifyMessage } from './signatures.js';
 import type {
   Aead,
   AeadName,
+  BlockCipher,
+  BlockCipherName,
   CostSink,
   CryptoProvider,
   GroupName,
@@ -32,8 +35,8 @@ import type {
 /** The primitive names charged to the CPU model (the cost table keys on these exact strings). */
 export const CPU_PRIMITIVES = [
   'sha1', 'sha256', 'sha384', 'sha512', 'hmac',
-  'aes128gcm', 'aes256gcm', 'chacha20poly1305',
-  'x25519.keygen', 'x25519', 'p256.keygen', 'p256.ecdh', 'p384.keygen', 'p384.ecdh',
+  'aes128gcm', 'aes256gcm', 'chacha20poly1305', 'aes128cbc', 'aes256cbc',
+  'x25519.keygen', 'x25519', 'x448.keygen', 'x448', 'p256.keygen', 'p256.ecdh', 'p384.keygen', 'p384.ecdh', 'p521.keygen', 'p521.ecdh',
   'random',
 ] as const;
 
@@ -65,6 +68,13 @@ const AEAD_PARAMS: Record<AeadName, { keyLength: number; nonceLength: number; ta
   aes256gcm: { keyLength: 32, nonceLength: 12, tagLength: 16 },
   chacha20poly1305: { keyLength: 32, nonceLength: 12, tagLength: 16 },
 };
+
+/** The NIST curves of the key-exchange groups (RFC 8446 §4.2.7), with their field sizes. */
+const NIST_GROUPS = {
+  secp256r1: { curve: p256, tag: 'p256', fieldLen: 32 },
+  secp384r1: { curve: p384, tag: 'p384', fieldLen: 48 },
+  secp521r1: { curve: p521, tag: 'p521', fieldLen: 66 },
+} as const;
 
 /** Options of {@link NobleCryptoProvider}. */
 export interface NobleCryptoProviderOptions {
@@ -210,6 +220,37 @@ export class NobleCryptoProvider implements CryptoProvider {
     };
   }
 
+  /** An AES-CBC cipher without padding (TLS 1.2 CBC suites pad themselves, RFC 5246 §6.2.3.2). */
+  blockCipher(name: BlockCipherName, key: Uint8Array): BlockCipher {
+    const keyLength = name === 'aes128cbc' ? 16 : 32;
+    if (key.length !== keyLength) throw new RangeError(`${name}: key must be ${keyLength} bytes`);
+    const k = key.slice();
+    const cost = this.cost;
+    return {
+      name,
+      keyLength,
+      blockLength: 16,
+      encrypt(iv, data) {
+        cost.charge(name, data.length);
+        return cbc(k, iv, { disablePadding: true }).encrypt(data);
+      },
+      decrypt(iv, data) {
+        cost.charge(name, data.length);
+        return cbc(k, iv, { disablePadding: true }).decrypt(data);
+      },
+    };
+  }
+
+  /** RSAES-PKCS1-v1_5 encryption with padding from the random source. */
+  rsaEncrypt(key: PublicKey, message: Uint8Array): Uint8Array {
+    return rsaEncryptPkcs1(key, message, this.cost, (n) => this.random(n));
+  }
+
+  /** RSADP; the caller checks the padding in constant time. */
+  rsaDecryptRaw(key: PrivateKey, ciphertext: Uint8Array): Uint8Array | null {
+    return rsaDecryptRaw(key, ciphertext, this.cost);
+  }
+
   /** Generates an ephemeral key share from the random source. */
   generateKeyShare(group: GroupName): KeyShare {
     return this.keyShareFromPrivate(group, this.newPrivateScalar(group));
@@ -225,6 +266,11 @@ export class NobleCryptoProvider implements CryptoProvider {
         return p256.utils.randomSecretKey(this.random(p256.lengths.seed ?? 48));
       case 'secp384r1':
         return p384.utils.randomSecretKey(this.random(p384.lengths.seed ?? 72));
+      case 'secp521r1':
+        return p521.utils.randomSecretKey(this.random(p521.lengths.seed ?? 98));
+      case 'x448':
+        // X448 private keys are any 56 bytes (clamped by the function, RFC 7748 §5).
+        return this.random(56);
     }
   }
 
@@ -236,28 +282,30 @@ export class NobleCryptoProvider implements CryptoProvider {
     const check = (): void => {
       if (destroyed) throw new Error('key share already destroyed');
     };
-    if (group === 'x25519') {
-      cost.charge('x25519.keygen');
-      const publicKey = x25519.getPublicKey(priv);
+    if (group === 'x25519' || group === 'x448') {
+      const fn = group === 'x25519' ? x25519 : x448;
+      const size = group === 'x25519' ? 32 : 56;
+      cost.charge(`${group}.keygen`);
+      const publicKey = fn.getPublicKey(priv);
       return {
         group,
         publicKey,
         agree(peer: Uint8Array): Uint8Array {
           check();
-          cost.charge('x25519');
-          // RFC 8446 §4.2.8.2: X25519 public values are 32 bytes.
-          if (peer.length !== 32) throw new InvalidKeyShareError('x25519 public value must be 32 bytes');
+          cost.charge(group);
+          // RFC 8446 §4.2.8.2: X25519 public values are 32 bytes, X448 ones 56.
+          if (peer.length !== size) throw new InvalidKeyShareError(`${group} public value must be ${size} bytes`);
           let shared: Uint8Array;
           try {
-            shared = x25519.getSharedSecret(priv, peer);
+            shared = fn.getSharedSecret(priv, peer);
           } catch {
-            throw new InvalidKeyShareError('x25519: invalid public value');
+            throw new InvalidKeyShareError(`${group}: invalid public value`);
           }
-          // RFC 8446 §7.4.2: for X25519, implementations MUST check whether the computed
-          // Diffie-Hellman shared secret is the all-zero value and abort if so.
+          // RFC 8446 §7.4.2: for X25519 and X448, implementations MUST check whether the
+          // computed Diffie-Hellman shared secret is the all-zero value and abort if so.
           let acc = 0;
           for (const b of shared) acc |= b;
-          if (acc === 0) throw new InvalidKeyShareError('x25519: all-zero shared secret');
+          if (acc === 0) throw new InvalidKeyShareError(`${group}: all-zero shared secret`);
           return shared;
         },
         destroy() {
@@ -266,9 +314,7 @@ export class NobleCryptoProvider implements CryptoProvider {
         },
       };
     }
-    const curve = group === 'secp256r1' ? p256 : p384;
-    const tag = group === 'secp256r1' ? 'p256' : 'p384';
-    const fieldLen = group === 'secp256r1' ? 32 : 48;
+    const { curve, tag, fieldLen } = NIST_GROUPS[group];
     cost.charge(`${tag}.keygen`);
     const publicKey = curve.getPublicKey(priv, false);
     return {
@@ -297,13 +343,13 @@ export class NobleCryptoProvider implements CryptoProvider {
   }
 
   /** Signs with the scheme (delegates to the certificate module's signatures). */
-  sign(scheme: SignatureScheme, key: PrivateKey, message: Uint8Array): Uint8Array {
-    return signMessage(scheme, key, message, this.cost);
+  sign(scheme: SignatureScheme, key: PrivateKey, message: Uint8Array, opts?: { anyCurve?: boolean }): Uint8Array {
+    return signMessage(scheme, key, message, this.cost, undefined, opts);
   }
 
   /** Verifies a signature (delegates to the certificate module's signatures). */
-  verify(scheme: SignatureScheme, key: PublicKey, message: Uint8Array, signature: Uint8Array): boolean {
-    return verifyMessage(scheme, key, message, signature, this.cost);
+  verify(scheme: SignatureScheme, key: PublicKey, message: Uint8Array, signature: Uint8Array, opts?: { anyCurve?: boolean }): boolean {
+    return verifyMessage(scheme, key, message, signature, this.cost, opts);
   }
 
   /** Random bytes from the device stream. */
