@@ -610,6 +610,34 @@ export class Device {
     };
   }
 
+  /**
+   * Folds every owner account that holds nothing any more into the account `rename(tag)` names
+   * (peaks kept as the largest, totals summed), and forgets the original. A device that runs for
+   * long (the bridge's, serving connection after connection) makes owner tags per object
+   * (`schannel.context#N.…`); folding the finished ones keeps the host memory the statistics
+   * take bounded. `rename` returns null (or the same tag) to keep an account as it is.
+   * Returns how many accounts were folded.
+   */
+  foldIdleOwners(rename: (tag: string) => string | null): number {
+    let folded = 0;
+    for (const p of this.all) {
+      for (const [tag, a] of [...p.owners]) {
+        if (a.currentBlocks !== 0) continue;
+        const to = rename(tag);
+        if (to === null || to === tag) continue;
+        const into = p.ownerAccount(to);
+        into.peakBytes = Math.max(into.peakBytes, a.peakBytes);
+        into.peakBlocks = Math.max(into.peakBlocks, a.peakBlocks);
+        into.totalAllocs += a.totalAllocs;
+        into.totalFrees += a.totalFrees;
+        into.failedAllocs += a.failedAllocs;
+        p.owners.delete(tag);
+        folded++;
+      }
+    }
+    return folded;
+  }
+
   /** All statistics as one JSON-ready object. */
   stats(): DeviceStats {
     const owners: OwnerStats[] = [];

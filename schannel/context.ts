@@ -10,6 +10,10 @@
  */
 
 import {
+  SP_PROT_TLS1_2_CLIENT,
+  SP_PROT_TLS1_2_SERVER,
+  SP_PROT_TLS1_3_CLIENT,
+  SP_PROT_TLS1_3_SERVER,
   SEC_E_OK,
   SEC_I_CONTINUE_NEEDED,
   SEC_I_INCOMPLETE_CREDENTIALS,
@@ -79,6 +83,10 @@ import { NobleCryptoProvider } from './crypto/provider.js';
 import type { CryptoProvider, PublicKey, SignatureScheme } from './crypto/types.js';
 import { TlsClient } from './tls/client.js';
 import { TlsServer } from './tls/server.js';
+import { Tls12Client } from './tls/v12/client.js';
+import { Tls12Server } from './tls/v12/server.js';
+import { clientHelloEngine, clientHelloOfFlight, dualClientHelloHook, peekFirstHandshakeMessage, serverHelloVersion } from './tls/v12/dispatch.js';
+import type { Tls12ClientConfig, Tls12ServerConfig } from './tls/v12/config.js';
 import { FILETIME_UNIX_EPOCH } from '../device/index.js';
 import type { SessionTicket as EngineTicket, TlsClientConfig, TlsEvent, TlsServerConfig } from './tls/config.js';
 import { TlsError, certificateError } from './tls/errors.js';
@@ -256,6 +264,9 @@ function typeOf(b: SecBuffer): number {
   return (b.BufferType & ~SECBUFFER_ATTRMASK) >>> 0;
 }
 
+/** The TLS engine behind a context: TLS 1.3 (RFC 8446) or TLS 1.2 (RFC 5246), either role. */
+export type Engine = TlsClient | TlsServer | Tls12Client | Tls12Server;
+
 /** A Schannel context (client or server). */
 export class SchannelContext {
   readonly id: number;
@@ -277,13 +288,21 @@ export class SchannelContext {
     if (!SCHANNEL_PHASE_MOVES[this.current].includes(next)) throw new Error(`schannel context #${this.id}: ${this.current} → ${next} is not a move`);
     this.current = next;
   }
-  private engine: TlsClient | TlsServer | null = null;
+  private engine: Engine | null = null;
+  /**
+   * A credential enabling TLS 1.2 and 1.3: the engine for the other version, made when the peer's
+   * hello shows which it speaks (client: the TLS 1.2 engine after the dual ClientHello, which it
+   * adopts; server: both are candidates until the ClientHello).
+   */
+  private versionChoice: { tls12: Tls12Client | Tls12Server; sentHello: Uint8Array | null } | null = null;
   private certFailure: CertFailure | null = null;
   private pendingControl: { level: number; description: number } | null = null;
   /** Output queued by DecryptMessage (a KeyUpdate response) for the next ISC/ASC call. */
   private pendingOutput: Uint8Array | null = null;
   /** The fatal alert record a failed DecryptMessage produced, handed out by the next ISC/ASC. */
   private failureAlert: Uint8Array | null = null;
+  /** Input bytes the engine consumed in the call that returned SEC_I_INCOMPLETE_CREDENTIALS. */
+  private consumedBeforePause = 0;
   /** The peer chain as a certificate context (SECPKG_ATTR_REMOTE_CERT_CONTEXT). */
   private peerChainDer: Uint8Array[] = [];
   /** `pszTargetName` of the first ISC call: SNI, the name checked, the session-cache key. */
@@ -305,7 +324,7 @@ export class SchannelContext {
   }
 
   /** The live engine (null before the first call or after deletion). */
-  get connection(): TlsClient | TlsServer | null {
+  get connection(): Engine | null {
     return this.engine;
   }
 
@@ -338,7 +357,8 @@ export class SchannelContext {
       roots: this.credential.rootStore ?? this.state.roots,
       usage,
       targetName: checkName ? this.targetName : null,
-      tls13: true,
+      // TLS 1.3 certificates sign (digitalSignature); TLS 1.2 static RSA also encrypts (keyEncipherment).
+      tls13: !(this.engine instanceof Tls12Client || this.engine instanceof Tls12Server),
       cost: costOf(this.state.device),
     });
     if (!failure) {
@@ -415,7 +435,14 @@ export class SchannelContext {
         }
       }
       try {
-        this.engine = new TlsClient(config, env);
+        const v = this.versions();
+        const config12: Tls12ClientConfig = { ...config, ...this.tls12Settings(), offeredTls13: v.tls13 };
+        if (v.tls13 && v.tls12) {
+          // One ClientHello offering both versions (RFC 8446 §4.2.1); the ServerHello picks.
+          this.engine = new TlsClient({ ...config, clientHelloHook: dualClientHelloHook(config12) }, env);
+          this.versionChoice = { tls12: new Tls12Client(config12, env), sentHello: null };
+        } else if (v.tls12) this.engine = new Tls12Client(config12, env);
+        else this.engine = new TlsClient(config, env);
       } catch (e) {
         return e instanceof TlsError ? statusForTlsError(e) : SEC_E_INTERNAL_ERROR;
       }
@@ -430,12 +457,75 @@ export class SchannelContext {
         ...(ticketKey ? { tickets: { key: ticketKey, count: 1 } } : {}),
       };
       try {
-        this.engine = new TlsServer(config, env);
+        const v = this.versions();
+        const config12: Tls12ServerConfig = { ...config, ...this.tls12Settings(), tls13Enabled: v.tls13 };
+        if (v.tls12) {
+          const s12 = new Tls12Server(config12, env);
+          s12.start();
+          if (s12.error) return statusForTlsError(s12.error);
+          if (v.tls13) {
+            this.engine = new TlsServer(config, env);
+            this.versionChoice = { tls12: s12, sentHello: null };
+          } else this.engine = s12;
+        } else this.engine = new TlsServer(config, env);
       } catch (e) {
         return e instanceof TlsError ? statusForTlsError(e) : SEC_E_INTERNAL_ERROR;
       }
     }
     return SEC_E_OK;
+  }
+
+  /** Which versions the credential lets this context speak. */
+  private versions(): { tls12: boolean; tls13: boolean } {
+    const p = this.credential.protocols;
+    return { tls12: (p & (SP_PROT_TLS1_2_CLIENT | SP_PROT_TLS1_2_SERVER)) !== 0, tls13: (p & (SP_PROT_TLS1_3_CLIENT | SP_PROT_TLS1_3_SERVER)) !== 0 };
+  }
+
+  /** The TLS 1.2 engine's settings from the credential. */
+  private tls12Settings(): { tls12Suites: Tls12ClientConfig['tls12Suites']; requireExtendedMasterSecret: boolean } {
+    return {
+      tls12Suites: this.credential.tls12Suites as Tls12ClientConfig['tls12Suites'],
+      requireExtendedMasterSecret: this.credential.requireExtendedMasterSecret,
+    };
+  }
+
+  /**
+   * With both versions enabled, looks at the peer's first hello and keeps the engine for the
+   * version it shows, disposing the other. Returns a status to report when the hello is
+   * incomplete (SEC_E_INCOMPLETE_MESSAGE), else null.
+   */
+  private chooseVersion(input: Uint8Array): StepResult | null {
+    const choice = this.versionChoice;
+    if (choice === null || !this.engine) return null;
+    const first = peekFirstHandshakeMessage(input);
+    if (first.kind === 'need') return { status: SEC_E_INCOMPLETE_MESSAGE, output: new Uint8Array(0), extra: 0, missing: first.missing };
+    this.versionChoice = null;
+    let use12 = false;
+    if (first.kind === 'message') {
+      if (this.role === 'client' && first.msgType === 2 /* server_hello */) {
+        const v = serverHelloVersion(first.body);
+        // RFC 8446 §4.2.1: no supported_versions means TLS 1.2 or below; the TLS 1.2 engine
+        // answers a TLS 1.0/1.1 ServerHello with protocol_version.
+        use12 = v !== null && v <= 0x0303;
+      } else if (this.role === 'server' && first.msgType === 1 /* client_hello */) {
+        use12 = clientHelloEngine(first.body) === 'tls12';
+      }
+    }
+    if (!use12) {
+      choice.tls12.dispose();
+      return null;
+    }
+    if (choice.tls12 instanceof Tls12Client) {
+      const adopted = choice.tls12.adoptClientHello({ raw: choice.sentHello ?? new Uint8Array(0) });
+      if (adopted.error) {
+        choice.tls12.dispose();
+        return this.fail(adopted.error, new Uint8Array(0));
+      }
+    }
+    this.engine.dispose();
+    this.engine = choice.tls12;
+    this.state.log(`${this.role === 'client' ? 'server chose' : 'client offers at most'} TLS 1.2`, { context: this.id });
+    return null;
   }
 
   /** Issuers of our certificate found in its store (sent after the leaf). */
@@ -524,10 +614,11 @@ export class SchannelContext {
         this.moveTo('failed');
         return { status: s, output: new Uint8Array(0), extra: 0, missing: 0 };
       }
-      const fresh = this.engine as TlsClient | TlsServer | null;
-      if (fresh instanceof TlsClient) {
+      const fresh = this.engine as Engine | null;
+      if (fresh instanceof TlsClient || fresh instanceof Tls12Client) {
         const r = fresh.start();
         if (r.error) return this.fail(r.error, r.output);
+        if (this.versionChoice) this.versionChoice.sentHello = clientHelloOfFlight(r.output);
         return { status: SEC_I_CONTINUE_NEEDED, output: r.output, extra: 0, missing: 0 };
       }
     }
@@ -536,7 +627,7 @@ export class SchannelContext {
       // Check 49: the call after SEC_I_INCOMPLETE_CREDENTIALS sends the client's flight, with an
       // empty Certificate when the credential has none.
       const cred = this.credential;
-      if (!(engine instanceof TlsClient)) return { status: SEC_E_INTERNAL_ERROR, output: new Uint8Array(0), extra: 0, missing: 0 };
+      if (!(engine instanceof TlsClient || engine instanceof Tls12Client)) return { status: SEC_E_INTERNAL_ERROR, output: new Uint8Array(0), extra: 0, missing: 0 };
       const r = engine.provideClientCertificate(
         cred.certificate ? [cred.certificate.pbCertEncoded, ...this.issuerChain(cred.certificate)] : null,
         cred.privateKey,
@@ -545,7 +636,11 @@ export class SchannelContext {
       const ev = this.applyEvents(r.events);
       const done = ev.complete || engine.handshakeComplete;
       this.moveTo(done ? 'established' : 'handshake');
-      return { status: done ? SEC_E_OK : SEC_I_CONTINUE_NEEDED, output: r.output, extra: input?.length ?? 0, missing: 0 };
+      // The Microsoft sample (WebClient.c) calls again with the same input buffer it passed
+      // before; the bytes consumed then are not extra now, only what followed them.
+      const again = input?.length ?? 0;
+      const extra = again >= this.consumedBeforePause ? again - this.consumedBeforePause : again;
+      return { status: done ? SEC_E_OK : SEC_I_CONTINUE_NEEDED, output: r.output, extra, missing: 0 };
     }
     if (this.phase === 'closed') {
       // Check 76: the control token is consumed once; without a new one there is nothing to send.
@@ -561,7 +656,10 @@ export class SchannelContext {
     if (input[0]! < 20 || input[0]! > 23 || (input.length > 1 && input[1] !== 3)) {
       return { status: SEC_E_INVALID_TOKEN, output: new Uint8Array(0), extra: 0, missing: 0 };
     }
-    const r = engine.receive(input);
+    const pending = this.chooseVersion(input);
+    if (pending) return pending;
+    const current = this.engine!;
+    const r = current.receive(input);
     if (r.error) return this.fail(r.error, r.output);
     const ev = this.applyEvents(r.events);
     if (r.consumed === 0 && r.output.length === 0 && !ev.complete && !ev.needCert) {
@@ -573,18 +671,19 @@ export class SchannelContext {
       if (!cred.certificate || !opts.supplyCreds) {
         if (!cred.certificate) {
           this.moveTo('awaitingCredentials');
+          this.consumedBeforePause = r.consumed;
           return { status: SEC_I_INCOMPLETE_CREDENTIALS, output: r.output, extra, missing: 0 };
         }
       }
-      if (!(engine instanceof TlsClient) || !cred.certificate) return { status: SEC_E_INTERNAL_ERROR, output: new Uint8Array(0), extra: 0, missing: 0 };
-      const p = engine.provideClientCertificate([cred.certificate.pbCertEncoded, ...this.issuerChain(cred.certificate)], cred.privateKey);
+      if (!(current instanceof TlsClient || current instanceof Tls12Client) || !cred.certificate) return { status: SEC_E_INTERNAL_ERROR, output: new Uint8Array(0), extra: 0, missing: 0 };
+      const p = current.provideClientCertificate([cred.certificate.pbCertEncoded, ...this.issuerChain(cred.certificate)], cred.privateKey);
       if (p.error) return this.fail(p.error, concat(r.output, p.output));
       this.applyEvents(p.events);
-      const done = engine.handshakeComplete;
+      const done = current.handshakeComplete;
       this.moveTo(done ? 'established' : 'handshake');
       return { status: done ? SEC_E_OK : SEC_I_CONTINUE_NEEDED, output: concat(r.output, p.output), extra, missing: 0 };
     }
-    if (ev.complete || engine.handshakeComplete) {
+    if (ev.complete || current.handshakeComplete) {
       this.moveTo('established');
       return { status: SEC_E_OK, output: r.output, extra, missing: 0 };
     }
@@ -594,7 +693,8 @@ export class SchannelContext {
   private fail(error: TlsError, output: Uint8Array): StepResult {
     // The engine sends its alert itself; when it could not (out of memory before any keys), the
     // alert is 7 bytes a C stack builds on the stack: a plaintext record, as before the keys.
-    const noKeysYet = this.role === 'server' ? !this.flightSent : this.engine?.cipherSuite === null;
+    const e = this.engine;
+    const noKeysYet = e instanceof Tls12Client || e instanceof Tls12Server ? !e.writeProtected : this.role === 'server' ? !this.flightSent : e?.cipherSuite === null;
     if (output.length === 0 && error.alert !== null && noKeysYet) {
       output = Uint8Array.of(0x15, 0x03, 0x03, 0x00, 0x02, 2 /* fatal */, error.alert);
     }
@@ -615,7 +715,7 @@ export class SchannelContext {
    */
   private alertRecord(level: number, description: number): Uint8Array {
     const engine = this.engine;
-    if (engine && engine.cipherSuite !== null) {
+    if (engine && (engine.cipherSuite !== null || engine instanceof Tls12Client || engine instanceof Tls12Server)) {
       const r = description === TLS1_ALERT_CLOSE_NOTIFY && level === TLS1_ALERT_WARNING ? engine.close() : engine.alert(level, description);
       if (!r.error && r.output.length > 0) return r.output;
     }
@@ -688,13 +788,14 @@ export class SchannelContext {
     const sealed = engine.seal(plaintext);
     if (sealed.error) return statusForTlsError(sealed.error);
     const record = sealed.record;
-    const bodyLen = record.length - 5;
-    const trailerLen = bodyLen - plaintext.length;
-    if (hdr.cbBuffer < 5 || trl.cbBuffer < trailerLen) return SEC_E_BUFFER_TOO_SMALL;
-    support.WriteBuffer(hdr, record.subarray(0, 5));
-    support.WriteBuffer(data, record.subarray(5, 5 + plaintext.length));
-    support.WriteBuffer(trl, record.subarray(5 + plaintext.length));
-    hdr.cbBuffer = 5;
+    // The header is the record header plus, in TLS 1.2, the explicit nonce or IV (cbHeader).
+    const h = sizes.header;
+    const trailerLen = record.length - h - plaintext.length;
+    if (hdr.cbBuffer < h || trl.cbBuffer < trailerLen) return SEC_E_BUFFER_TOO_SMALL;
+    support.WriteBuffer(hdr, record.subarray(0, h));
+    support.WriteBuffer(data, record.subarray(h, h + plaintext.length));
+    support.WriteBuffer(trl, record.subarray(h + plaintext.length));
+    hdr.cbBuffer = h;
     trl.cbBuffer = trailerLen;
     return SEC_E_OK;
   }
@@ -738,7 +839,9 @@ export class SchannelContext {
     const consumed = r.consumed;
     const plaintextLen = r.plaintext.length;
     // Check 66: [STREAM_HEADER, DATA (plaintext in place), STREAM_TRAILER, EXTRA].
-    if (plaintextLen > 0) support.CopyToClientBuffer(base + 5, r.plaintext);
+    // Check 67: the header covers TLS 1.2's explicit nonce / IV too (13 bytes for AES-GCM).
+    const h = Math.min(this.streamSizes().header, Math.max(5, consumed - plaintextLen));
+    if (plaintextLen > 0) support.CopyToClientBuffer(base + h, r.plaintext);
     const slots = [0, 1, 2, 3];
     const d0 = desc.pBuffers[slots[0]!]!;
     const d1 = desc.pBuffers[slots[1]!]!;
@@ -747,13 +850,13 @@ export class SchannelContext {
     const extra = input.length - consumed;
     d0.BufferType = SECBUFFER_STREAM_HEADER;
     d0.pvBuffer = base;
-    d0.cbBuffer = 5;
+    d0.cbBuffer = h;
     d1.BufferType = SECBUFFER_DATA;
-    d1.pvBuffer = base + 5;
+    d1.pvBuffer = base + h;
     d1.cbBuffer = plaintextLen;
     d2.BufferType = SECBUFFER_STREAM_TRAILER;
-    d2.pvBuffer = base + 5 + plaintextLen;
-    d2.cbBuffer = Math.max(0, consumed - 5 - plaintextLen);
+    d2.pvBuffer = base + h + plaintextLen;
+    d2.cbBuffer = Math.max(0, consumed - h - plaintextLen);
     if (extra > 0) {
       d3.BufferType = SECBUFFER_EXTRA;
       d3.pvBuffer = base + consumed;

@@ -40,20 +40,64 @@ import {
 } from '../sspi/index.js';
 import { CertContext, type CertStore } from './cert/index.js';
 import type { PrivateKey } from './crypto/types.js';
+import { TLS12_SUITES } from './tls/v12/suites.js';
 
 /** Every client-direction `SP_PROT_*` bit (schannel.h). */
 const CLIENT_BITS = 0xaaaaaaaa;
 /** Every server-direction `SP_PROT_*` bit (schannel.h). */
 const SERVER_BITS = 0x55555555;
 
-/** The protocols cesim implements today, per direction. TLS 1.2 joins in a later release. */
+/** The protocols cesim implements, per direction: TLS 1.2 (RFC 5246) and TLS 1.3 (RFC 8446). */
 export const IMPLEMENTED_PROTOCOLS = {
-  client: SP_PROT_TLS1_3_CLIENT,
-  server: SP_PROT_TLS1_3_SERVER,
+  client: SP_PROT_TLS1_2_CLIENT | SP_PROT_TLS1_3_CLIENT,
+  server: SP_PROT_TLS1_2_SERVER | SP_PROT_TLS1_3_SERVER,
 } as const;
 
-/** What cesim does when `grbitEnabledProtocols` is 0: Schannel's default set, as implemented. */
-export const DEFAULT_PROTOCOLS = IMPLEMENTED_PROTOCOLS;
+/**
+ * The device's protocol settings, from `HKLM\Comm\SecurityProviders\SCHANNEL\Protocols\
+ * TLS 1.x\{Client,Server}` (`Enabled`, `DisabledByDefault`) and the SCHANNEL key's
+ * `RequireExtendedMasterSecret`. As documented for Schannel: `Enabled = 0` removes a protocol
+ * even when `grbitEnabledProtocols` asks for it; `DisabledByDefault = 1` only keeps it out of
+ * the default set (grbitEnabledProtocols 0), an explicit request still gets it.
+ */
+export interface ProtocolPolicy {
+  /** Bits allowed at all (Enabled ≠ 0), both directions. */
+  enabled: number;
+  /** Bits of the default set (Enabled ≠ 0 and DisabledByDefault ≠ 1). */
+  byDefault: number;
+  /** RFC 7627: abort TLS 1.2 full handshakes without the extended master secret (default true). */
+  requireExtendedMasterSecret: boolean;
+}
+
+/**
+ * cesim's defaults with no registry values: both versions enabled; the default set of a client
+ * is TLS 1.3 only (TLS 1.2\Client DisabledByDefault = 1, so an existing program's ClientHello
+ * and the built-in scenarios' traces do not change), a server's is TLS 1.2 and 1.3.
+ */
+export const DEFAULT_POLICY: ProtocolPolicy = {
+  enabled: IMPLEMENTED_PROTOCOLS.client | IMPLEMENTED_PROTOCOLS.server,
+  byDefault: SP_PROT_TLS1_3_CLIENT | SP_PROT_TLS1_2_SERVER | SP_PROT_TLS1_3_SERVER,
+  requireExtendedMasterSecret: true,
+};
+
+/** Reads {@link ProtocolPolicy} through a registry getter (`get(key, value)`). */
+export function protocolPolicy(get: (key: string, name: string) => unknown, schannelKey: string): ProtocolPolicy {
+  let enabled = DEFAULT_POLICY.enabled;
+  let byDefault = DEFAULT_POLICY.byDefault;
+  const rows: [string, 'Client' | 'Server', number][] = [
+    ['TLS 1.2', 'Client', SP_PROT_TLS1_2_CLIENT], ['TLS 1.2', 'Server', SP_PROT_TLS1_2_SERVER],
+    ['TLS 1.3', 'Client', SP_PROT_TLS1_3_CLIENT], ['TLS 1.3', 'Server', SP_PROT_TLS1_3_SERVER],
+  ];
+  for (const [proto, side, bit] of rows) {
+    const key = `${schannelKey}\\Protocols\\${proto}\\${side}`;
+    const en = get(key, 'Enabled');
+    const dbd = get(key, 'DisabledByDefault');
+    if (typeof en === 'number') enabled = en === 0 ? enabled & ~bit : enabled | bit;
+    if (typeof dbd === 'number') byDefault = dbd !== 0 ? byDefault & ~bit : byDefault | bit;
+  }
+  const ems = get(schannelKey, 'RequireExtendedMasterSecret');
+  return { enabled, byDefault: byDefault & enabled, requireExtendedMasterSecret: typeof ems === 'number' ? ems !== 0 : true };
+}
 
 /** Names of the protocol bits cesim refuses, for the trace message that says why. */
 const UNIMPLEMENTED: readonly [number, string][] = [
@@ -62,10 +106,14 @@ const UNIMPLEMENTED: readonly [number, string][] = [
   [SP_PROT_SSL3_CLIENT | SP_PROT_SSL3_SERVER, 'SSL 3.0'],
   [SP_PROT_TLS1_0_CLIENT | SP_PROT_TLS1_0_SERVER, 'TLS 1.0'],
   [SP_PROT_TLS1_1_CLIENT | SP_PROT_TLS1_1_SERVER, 'TLS 1.1'],
-  [SP_PROT_TLS1_2_CLIENT | SP_PROT_TLS1_2_SERVER, 'TLS 1.2'],
   [SP_PROT_DTLS1_X_CLIENT | SP_PROT_DTLS1_X_SERVER, 'DTLS'],
   [SP_PROT_UNI_CLIENT | SP_PROT_UNI_SERVER, 'Unified (PCT/SSL2 hello)'],
 ];
+
+/** TLS 1.2 suites by the `ALG_ID` of their bulk cipher (ChaCha20: 0, as for TLS 1.3). */
+export const TLS12_SUITE_ALGS: Readonly<Record<string, number>> = Object.fromEntries(
+  TLS12_SUITES.map((x) => [x.name, x.protection.kind === 'aead' && x.protection.aead === 'chacha20poly1305' ? 0 : x.protection.keyLength === 16 ? CALG_AES_128 : CALG_AES_256]),
+);
 
 /** Cipher strengths cesim's suites have (bits): AES-128-GCM … AES-256-GCM / ChaCha20. */
 export const CIPHER_STRENGTH = { min: 128, max: 256 } as const;
@@ -96,8 +144,12 @@ export interface SchannelCredential {
   readonly privateKey: PrivateKey | null;
   /** Root store given in the credential (`hRootStore`), or null for the device's ROOT store. */
   readonly rootStore: CertStore | null;
-  /** Cipher suites allowed by `palgSupportedAlgs` and the strength bounds. */
+  /** TLS 1.3 cipher suites allowed by `palgSupportedAlgs` and the strength bounds. */
   readonly suites: readonly string[];
+  /** TLS 1.2 cipher suites allowed the same way. */
+  readonly tls12Suites: readonly string[];
+  /** RFC 7627: require the extended master secret in TLS 1.2 (registry `RequireExtendedMasterSecret`). */
+  readonly requireExtendedMasterSecret: boolean;
   readonly minStrength: number;
   readonly maxStrength: number;
   /** Session cache lifespan in ms (`dwSessionLifespan`; 0 = Schannel's 10-hour default). */
@@ -119,7 +171,7 @@ export type CredentialResult = { status: typeof SEC_E_OK; credential: SchannelCr
  * Validates `AcquireCredentialsHandle(UNISP_NAME, fCredentialUse, …, pAuthData, …)` for Schannel.
  * Never throws.
  */
-export function validateSchannelCred(fCredentialUse: number, pAuthData: unknown): CredentialResult {
+export function validateSchannelCred(fCredentialUse: number, pAuthData: unknown, policy: ProtocolPolicy = DEFAULT_POLICY): CredentialResult {
   const inbound = (fCredentialUse & SECPKG_CRED_INBOUND) !== 0;
   const outbound = (fCredentialUse & SECPKG_CRED_OUTBOUND) !== 0;
   // Check 17: fCredentialUse 0 → SEC_E_NO_CREDENTIALS. Check 18: BOTH → SEC_E_NO_CREDENTIALS.
@@ -130,7 +182,7 @@ export function validateSchannelCred(fCredentialUse: number, pAuthData: unknown)
   if (pAuthData === null || pAuthData === undefined) {
     // Check 18: a server needs its certificate; check 19: a client may go without.
     if (inbound) return { status: SEC_E_NO_CREDENTIALS, reason: 'an inbound (server) credential needs an SCHANNEL_CRED with a certificate' };
-    return { status: SEC_E_OK, credential: makeCredential(role, new SCHANNEL_CRED({ dwVersion: SCHANNEL_CRED_VERSION })) };
+    return { status: SEC_E_OK, credential: makeCredential(role, new SCHANNEL_CRED({ dwVersion: SCHANNEL_CRED_VERSION }), policy) };
   }
   if (typeof pAuthData !== 'object') return { status: SEC_E_UNKNOWN_CREDENTIALS, reason: 'pAuthData is not an SCHANNEL_CRED' };
   const cred = pAuthData as Partial<SCHANNEL_CRED>;
@@ -164,13 +216,17 @@ export function validateSchannelCred(fCredentialUse: number, pAuthData: unknown)
     if (dirBits === 0) {
       return { status: SEC_E_ALGORITHM_MISMATCH, reason: `grbitEnabledProtocols 0x${grbit.toString(16)} enables no ${role} protocol` };
     }
-    const usable = dirBits & IMPLEMENTED_PROTOCOLS[role];
+    const usable = dirBits & IMPLEMENTED_PROTOCOLS[role] & policy.enabled;
     if (usable === 0) {
-      return { status: SEC_E_ALGORITHM_MISMATCH, reason: `${describeRefusals(dirBits).join('; ')}; cesim implements TLS 1.3` };
+      const off = dirBits & IMPLEMENTED_PROTOCOLS[role] & ~policy.enabled;
+      const why = [...describeRefusals(dirBits), ...(off ? ['the registry disables the requested TLS versions (Protocols\\TLS 1.x\\' + role + ' Enabled = 0)'] : [])];
+      return { status: SEC_E_ALGORITHM_MISMATCH, reason: `${why.join('; ')}; cesim implements TLS 1.2 and TLS 1.3` };
     }
+  } else if ((policy.byDefault & (inbound ? SERVER_BITS : CLIENT_BITS)) === 0) {
+    return { status: SEC_E_ALGORITHM_MISMATCH, reason: `the registry leaves no ${role} protocol in the default set` };
   }
-  const built = makeCredential(role, cred as SCHANNEL_CRED);
-  if (built.suites.length === 0) {
+  const built = makeCredential(role, cred as SCHANNEL_CRED, policy);
+  if (built.suites.length === 0 && built.tls12Suites.length === 0) {
     return { status: SEC_E_ALGORITHM_MISMATCH, reason: 'palgSupportedAlgs and the cipher strength bounds leave no cipher suite' };
   }
   return { status: SEC_E_OK, credential: built };
@@ -184,22 +240,24 @@ function describeRefusals(bits: number): string[] {
   return out;
 }
 
-function makeCredential(role: 'client' | 'server', cred: SCHANNEL_CRED): SchannelCredential {
+function makeCredential(role: 'client' | 'server', cred: SCHANNEL_CRED, policy: ProtocolPolicy): SchannelCredential {
   const grbit = (cred.grbitEnabledProtocols ?? 0) >>> 0;
-  const dirBits = grbit & (role === 'server' ? SERVER_BITS : CLIENT_BITS);
-  const protocols = grbit === 0 ? DEFAULT_PROTOCOLS[role] : dirBits & IMPLEMENTED_PROTOCOLS[role];
+  const dir = role === 'server' ? SERVER_BITS : CLIENT_BITS;
+  const dirBits = grbit & dir;
+  // grbitEnabledProtocols takes precedence over DisabledByDefault, not over Enabled = 0.
+  const protocols = grbit === 0 ? policy.byDefault & dir & IMPLEMENTED_PROTOCOLS[role] : dirBits & IMPLEMENTED_PROTOCOLS[role] & policy.enabled;
   const refusals = grbit === 0 ? [] : describeRefusals(dirBits & ~IMPLEMENTED_PROTOCOLS[role]);
   const cert = cred.cCreds === 1 && Array.isArray(cred.paCred) && cred.paCred[0] instanceof CertContext ? cred.paCred[0] : null;
   const minStrength = cred.dwMinimumCipherStrength > 0 ? cred.dwMinimumCipherStrength : CIPHER_STRENGTH.min;
   const maxStrength = cred.dwMaximumCipherStrength > 0 ? cred.dwMaximumCipherStrength : CIPHER_STRENGTH.max;
   const algs = cred.cSupportedAlgs > 0 && Array.isArray(cred.palgSupportedAlgs) ? cred.palgSupportedAlgs.slice(0, cred.cSupportedAlgs) : null;
-  const suites = Object.entries(SUITE_ALGS)
-    .filter(([name, alg]) => {
-      const bits = name.includes('256_GCM') || name.includes('CHACHA20') ? 256 : 128;
-      if (bits < minStrength || bits > maxStrength) return false;
-      return algs === null || algs.includes(alg);
-    })
-    .map(([name]) => name);
+  const allowed = ([name, alg]: [string, number]): boolean => {
+    const bits = name.includes('AES_128') ? 128 : 256;
+    if (bits < minStrength || bits > maxStrength) return false;
+    return algs === null || algs.includes(alg);
+  };
+  const suites = Object.entries(SUITE_ALGS).filter(allowed).map(([name]) => name);
+  const tls12Suites = Object.entries(TLS12_SUITE_ALGS).filter(allowed).map(([name]) => name);
   const rootStore = cred.hRootStore && typeof cred.hRootStore === 'object' && 'certificates' in cred.hRootStore ? (cred.hRootStore as CertStore) : null;
   return {
     use: role === 'server' ? SECPKG_CRED_INBOUND : SECPKG_CRED_OUTBOUND,
@@ -212,6 +270,8 @@ function makeCredential(role: 'client' | 'server', cred: SCHANNEL_CRED): Schanne
     privateKey: cert?.privateKey ?? null,
     rootStore,
     suites,
+    tls12Suites,
+    requireExtendedMasterSecret: policy.requireExtendedMasterSecret,
     minStrength,
     maxStrength,
     sessionLifespanMs: cred.dwSessionLifespan > 0 ? cred.dwSessionLifespan : DEFAULT_SESSION_LIFESPAN_MS,

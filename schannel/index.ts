@@ -22,7 +22,9 @@ export { encodeAlpnBuffer, parseAlpnBuffer, recordSizeLimitSetting, SCHANNEL_REG
 export {
   validateSchannelCred,
   IMPLEMENTED_PROTOCOLS,
-  DEFAULT_PROTOCOLS,
+  DEFAULT_POLICY,
+  protocolPolicy,
+  type ProtocolPolicy,
   CIPHER_STRENGTH,
   DEFAULT_SESSION_LIFESPAN_MS,
   type SchannelCredential,

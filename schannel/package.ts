@@ -60,6 +60,12 @@ import {
   SECPKG_ATTR_SUPPORTED_ALGS,
   SECPKG_CRED_ATTR_NAMES,
   SP_PROT_TLS1_3_CLIENT,
+  SP_PROT_TLS1_2_CLIENT,
+  SP_PROT_TLS1_2_SERVER,
+  CALG_SHA1,
+  CALG_SHA_256,
+  CALG_SHA_384,
+  CALG_RSA_KEYX,
   SP_PROT_TLS1_3_SERVER,
   CALG_AES_128,
   CALG_AES_256,
@@ -88,7 +94,10 @@ import {
 } from '../sspi/index.js';
 import type { Device } from '../device/index.js';
 import { CertOpenStore, certContextMemoryBytes, type CertContext, type CertStore } from './cert/index.js';
-import { validateSchannelCred, SUITE_ALGS, type SchannelCredential } from './credentials.js';
+import { protocolPolicy, validateSchannelCred, SUITE_ALGS, type SchannelCredential } from './credentials.js';
+import { Tls12Client } from './tls/v12/client.js';
+import { Tls12Server } from './tls/v12/server.js';
+import type { Tls12Suite } from './tls/v12/suites.js';
 import {
   SchannelContext,
   ProcessTlsMemory,
@@ -98,6 +107,7 @@ import {
   ISC_RET_ON_FAILURE,
   wantsAllocation,
   type SchannelDeviceState,
+  SCHANNEL_REGISTRY_KEY,
 } from './context.js';
 import { SessionCache } from './session-cache.js';
 import { GROUP_EXCHANGE } from './tls/index.js';
@@ -240,7 +250,7 @@ export function createSchannelModule(): SecurityPackageModule {
 
   const acquire: SECPKG_FUNCTION_TABLE['SpAcquireCredentialsHandle'] = (_principal, use, _logon, authData, _gk, _ga, handle, expiry) => {
     const s = st();
-    const r = validateSchannelCred(use, authData);
+    const r = validateSchannelCred(use, authData, protocolPolicy((k, n) => s.dev.device.registry.get(k, n), SCHANNEL_REGISTRY_KEY));
     if (r.status !== SEC_E_OK || !('credential' in r)) {
       s.dev.log(`AcquireCredentialsHandle refused: ${'reason' in r ? r.reason : ''}`);
       return r.status;
@@ -591,7 +601,32 @@ const SUITE_INFO: Readonly<Record<string, { id: number; cipher: string; alg: num
 };
 
 function suiteName(ctx: SchannelContext): string {
-  return ctx.connection?.cipherSuite?.name ?? '';
+  const c = ctx.connection;
+  if (c instanceof Tls12Client || c instanceof Tls12Server) return c.tls12Suite?.name ?? '';
+  return c?.cipherSuite?.name ?? '';
+}
+
+/** The TLS 1.2 view of a context for the attributes, or null for TLS 1.3 / no engine. */
+function tls12Of(ctx: SchannelContext): { suite: Tls12Suite; conn: Tls12Client | Tls12Server } | null {
+  const c = ctx.connection;
+  if (!(c instanceof Tls12Client || c instanceof Tls12Server) || c.tls12Suite === null) return null;
+  return { suite: c.tls12Suite, conn: c };
+}
+
+/** CALG_* and strength of a TLS 1.2 suite's MAC (AEAD suites: none, check 54). */
+function tls12Mac(suite: Tls12Suite): { alg: number; bits: number; name: string } {
+  const p = suite.protection;
+  if (p.kind === 'aead') return { alg: 0, bits: 0, name: '' };
+  if (p.mac === 'sha1') return { alg: CALG_SHA1, bits: 160, name: 'SHA1' };
+  if (p.mac === 'sha256') return { alg: CALG_SHA_256, bits: 256, name: 'SHA256' };
+  return { alg: CALG_SHA_384, bits: 384, name: 'SHA384' };
+}
+
+/** SUITE_INFO for a TLS 1.2 suite. */
+function tls12Info(suite: Tls12Suite): { id: number; cipher: string; alg: number; bits: number } {
+  const p = suite.protection;
+  const chacha = p.kind === 'aead' && p.aead === 'chacha20poly1305';
+  return { id: suite.code, cipher: chacha ? 'CHACHA20_POLY1305' : 'AES', alg: chacha ? 0 : p.keyLength === 16 ? CALG_AES_128 : CALG_AES_256, bits: p.keyLength * 8 };
 }
 
 /** The certificate key type name (`szCertificate`) and CALG of a certificate's key. */
@@ -622,8 +657,22 @@ export function queryContextAttribute(support: SecpkgSupportFunctions, ctx: Scha
     }
     case SECPKG_ATTR_CONNECTION_INFO: {
       if (!established) return SEC_E_INVALID_HANDLE;
-      const info = SUITE_INFO[suiteName(ctx)];
       const o = buf as SecPkgContext_ConnectionInfo;
+      const t12 = tls12Of(ctx);
+      if (t12 !== null) {
+        // Check 54 for TLS 1.2: the protocol bit, the bulk cipher, the MAC (0 for AEAD), the exchange.
+        const info = tls12Info(t12.suite);
+        const mac = tls12Mac(t12.suite);
+        o.dwProtocol = ctx.role === 'client' ? SP_PROT_TLS1_2_CLIENT : SP_PROT_TLS1_2_SERVER;
+        o.aiCipher = info.alg;
+        o.dwCipherStrength = info.bits;
+        o.aiHash = mac.alg;
+        o.dwHashStrength = mac.bits;
+        o.aiExch = t12.suite.keyExchange === 'rsa' ? CALG_RSA_KEYX : CALG_ECDH_EPHEM;
+        o.dwExchStrength = t12.suite.keyExchange === 'rsa' ? certKeyInfo(ctx.role === 'client' ? ctx.remoteCertContext() : ctx.credential.certificate).bits : t12.conn.group === 'x25519' ? 255 : t12.conn.group === 'secp384r1' ? 384 : 256;
+        return SEC_E_OK;
+      }
+      const info = SUITE_INFO[suiteName(ctx)];
       o.dwProtocol = ctx.role === 'client' ? SP_PROT_TLS1_3_CLIENT : SP_PROT_TLS1_3_SERVER;
       o.aiCipher = info?.alg ?? 0;
       o.dwCipherStrength = info?.bits ?? 0;
@@ -639,9 +688,31 @@ export function queryContextAttribute(support: SecpkgSupportFunctions, ctx: Scha
       if (o.dwVersion !== 1) return SEC_E_UNSUPPORTED_FUNCTION;
       if (!established) return SEC_E_INVALID_HANDLE;
       const name = suiteName(ctx);
-      const info = SUITE_INFO[name];
       const local = ctx.credential.certificate;
       const cert = ctx.role === 'client' ? ctx.remoteCertContext() : local;
+      const t12 = tls12Of(ctx);
+      if (t12 !== null) {
+        // Check 55 (TLS 1.2 ECDHE-RSA-AES256-GCM: dwProtocol 0x303, the suite id, "AES" 256/16, no hash, "ECDH", "RSA").
+        const info = tls12Info(t12.suite);
+        const mac = tls12Mac(t12.suite);
+        o.dwProtocol = 0x303;
+        o.dwCipherSuite = info.id;
+        o.dwBaseCipherSuite = info.id;
+        o.szCipherSuite = name;
+        o.szCipher = info.cipher;
+        o.dwCipherLen = info.bits;
+        o.dwCipherBlockLen = info.cipher === 'AES' ? 16 : 1;
+        o.szHash = mac.name;
+        o.dwHashLen = mac.bits;
+        const rsaKx = t12.suite.keyExchange === 'rsa';
+        o.szExchange = rsaKx ? 'RSA' : t12.conn.group === 'x25519' ? 'ECDH_X25519' : 'ECDH';
+        o.dwMinExchangeLen = rsaKx ? certKeyInfo(cert).bits : t12.conn.group === 'x25519' ? 255 : t12.conn.group === 'secp384r1' ? 384 : 256;
+        o.dwMaxExchangeLen = o.dwMinExchangeLen;
+        o.szCertificate = certKeyInfo(cert).name;
+        o.dwKeyType = 0;
+        return SEC_E_OK;
+      }
+      const info = SUITE_INFO[name];
       o.dwProtocol = 0x304;
       o.dwCipherSuite = info?.id ?? 0;
       o.dwBaseCipherSuite = info?.id ?? 0;
@@ -660,7 +731,8 @@ export function queryContextAttribute(support: SecpkgSupportFunctions, ctx: Scha
     }
     case SECPKG_ATTR_KEY_INFO: {
       if (!established) return SEC_E_INVALID_HANDLE;
-      const info = SUITE_INFO[suiteName(ctx)];
+      const t12k = tls12Of(ctx);
+      const info = t12k !== null ? tls12Info(t12k.suite) : SUITE_INFO[suiteName(ctx)];
       const peer = ctx.role === 'client' ? ctx.remoteCertContext() : ctx.credential.certificate;
       const k = certKeyInfo(peer);
       const o = buf as SecPkgContext_KeyInfo;
@@ -704,9 +776,16 @@ export function queryContextAttribute(support: SecpkgSupportFunctions, ctx: Scha
       const digest = ctx.crypto.hash(hashName, server.pbCertEncoded);
       return writeBindings(support, buf as SecPkgContext_Bindings, 'tls-server-end-point:', digest);
     }
-    case SECPKG_ATTR_UNIQUE_BINDINGS:
-      // Check 53 is TLS 1.2's tls-unique; RFC 9266 §1: tls-unique is not defined for TLS 1.3.
-      return SEC_E_UNSUPPORTED_FUNCTION;
+    case SECPKG_ATTR_UNIQUE_BINDINGS: {
+      // Check 53: "tls-unique:" + the first Finished's verify_data (RFC 5929 §3.1), TLS 1.2 only;
+      // RFC 9266 §1: tls-unique is not defined for TLS 1.3.
+      const t12u = tls12Of(ctx);
+      if (t12u === null) return SEC_E_UNSUPPORTED_FUNCTION;
+      if (!established) return SEC_E_INVALID_HANDLE;
+      const u = t12u.conn.tlsUnique();
+      if (!(u instanceof Uint8Array)) return SEC_E_INTERNAL_ERROR;
+      return writeBindings(support, buf as SecPkgContext_Bindings, 'tls-unique:', u);
+    }
     case SECPKG_ATTR_APPLICATION_PROTOCOL: {
       // Check 59.
       if (!established) return SEC_E_INVALID_HANDLE;

@@ -223,6 +223,9 @@ function hex(n: number): string {
   return '0x' + (n >>> 0).toString(16).toUpperCase().padStart(8, '0');
 }
 
+/** Clean reports (nothing held) a device keeps, the latest ones; reports of leaks are all kept. */
+export const MAX_CLEAN_REPORTS = 256;
+
 /** The SSPI state of one device. */
 export class SspiState {
   /** Loaded packages, by index (`dwUpper`). */
@@ -231,8 +234,10 @@ export class SspiState {
   readonly modules = new Map<string, LoadedModule>();
   /** DLL names listed in the registry that could not be loaded, with why. */
   readonly loadErrors: { dllName: string; reason: string }[] = [];
-  /** Reports emitted so far. */
+  /** Reports emitted so far: every one that found a leak, and the latest clean ones. */
   readonly reports: SspiLeakReport[] = [];
+  /** How many of {@link reports} found nothing held. */
+  private cleanReports = 0;
   /** Report listeners. */
   readonly listeners = new Set<(r: SspiLeakReport) => void>();
   /** SSPI calls served. */
@@ -542,6 +547,13 @@ export class SspiState {
       timeNs: this.device.clock.nowNs(),
     };
     this.reports.push(r);
+    // A device that runs for long (the bridge's server) ends a context per connection: every
+    // report that found a leak is kept, clean ones only the latest MAX_CLEAN_REPORTS.
+    if (packageBlocks.length === 0 && outstandingBuffers.length === 0 && ++this.cleanReports > MAX_CLEAN_REPORTS) {
+      const oldest = this.reports.findIndex((x) => x.packageBlocks.length === 0 && x.outstandingBuffers.length === 0);
+      this.reports.splice(oldest, 1);
+      this.cleanReports--;
+    }
     for (const l of this.listeners) {
       try {
         l(r);
@@ -745,7 +757,7 @@ export function AddSecurityPackage(device: Device, dllName: string): number {
   return st.loadModule(dllName);
 }
 
-/** Every report of what an object or process still held, on `device` so far. */
+/** Every report of a leak on `device` so far, and the latest {@link MAX_CLEAN_REPORTS} clean ones. */
 export function getSspiReports(device: Device): readonly SspiLeakReport[] {
   return sspiState(device).reports;
 }

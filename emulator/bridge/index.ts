@@ -10,7 +10,7 @@ import { Device, type DeviceProfile, type Process, type Seed } from '../../devic
 import { SspiProcessDetach } from '../../sspi/index.js';
 import { ensureSchannel } from '../scenario/index.js';
 import type { ByteStream, ProgramHost, StreamRead } from '../programs/index.js';
-import { hostMonotonicMs } from './realtime.js';
+import { hostMonotonicMs, hostWallClockMs } from './realtime.js';
 
 export { hostMonotonicMs, hostWallClockMs } from './realtime.js';
 
@@ -132,6 +132,27 @@ export interface BridgeDeviceOptions {
   seed?: Seed;
   /** The process that runs the program. */
   processName: string;
+  /**
+   * How fast the device runs (default 'host'): 'device' makes each computation take the time
+   * the device's modelled CPU needs for it, one computation at a time (one CPU), so a 131 MHz
+   * device answers as slowly as it would; 'host' runs at host speed (test suites, load).
+   */
+  pace?: BridgePace;
+  /**
+   * The device's wall clock at boot, ISO 8601 (default: the host's current time, so that
+   * certificates made today are valid on the bridged device; the profile's fixed boot time is
+   * for simulated runs only).
+   */
+  bootTimeUtc?: string;
+}
+
+/** How a bridged device spends its modelled CPU time: in real time ('device') or not at all ('host'). */
+export type BridgePace = 'device' | 'host';
+
+/** The boot time a bridged device gets: `override` if given, else the host's wall clock now. */
+export function bridgeBootTime(override?: string): { bootTimeUtc: string; source: 'host clock' | '--boot-time' } {
+  if (override !== undefined) return { bootTimeUtc: new Date(Date.parse(override)).toISOString(), source: '--boot-time' };
+  return { bootTimeUtc: new Date(hostWallClockMs()).toISOString(), source: 'host clock' };
 }
 
 /** An emulated device running in real time, with one process that makes the SSPI calls. */
@@ -139,11 +160,17 @@ export class BridgeDevice implements ProgramHost {
   readonly device: Device;
   readonly process: Process;
   private readonly startMs = hostMonotonicMs();
+  /** See {@link BridgeDeviceOptions.pace}. */
+  readonly pace: BridgePace;
+  /** Host time (ms) when the modelled CPU finishes what it was given so far (pace 'device'). */
+  private cpuBusyUntilMs = 0;
   private readonly traceListeners = new Set<(kind: string, details: Record<string, string | number | boolean | null>) => void>();
 
   constructor(opts: BridgeDeviceOptions) {
     ensureSchannel();
-    this.device = new Device(opts.profile, {
+    this.pace = opts.pace ?? 'host';
+    const profile = opts.bootTimeUtc === undefined ? opts.profile : { ...opts.profile, clock: { ...opts.profile.clock, bootTimeUtc: opts.bootTimeUtc } };
+    this.device = new Device(profile, {
       name: opts.name,
       seed: opts.seed ?? randomBytes(32),
       timeSource: () => Math.round((hostMonotonicMs() - this.startMs) * 1e6),
@@ -156,9 +183,19 @@ export class BridgeDevice implements ProgramHost {
     return this.device.clock.nowNs();
   }
 
-  /** CPU time charged is folded into the clock (the bridge runs at host speed, not the device's). */
+  /**
+   * The CPU time charged since the last call: with pace 'host' it is dropped (the clock is the
+   * host's); with pace 'device' the call waits until the one modelled CPU has done it, after
+   * whatever other connections gave it first.
+   */
   async compute(): Promise<void> {
-    this.device.cpu.drainPendingNs();
+    const ns = this.device.cpu.drainPendingNs();
+    if (this.pace === 'device' && ns > 0) {
+      const now = hostMonotonicMs();
+      this.cpuBusyUntilMs = Math.max(now, this.cpuBusyUntilMs) + ns / 1e6;
+      const wait = this.cpuBusyUntilMs - now;
+      if (wait >= 1) await new Promise<void>((resolve) => setTimeout(resolve, wait));
+    }
     this.device.current = this.process;
   }
 
@@ -166,10 +203,29 @@ export class BridgeDevice implements ProgramHost {
     for (const l of this.traceListeners) l(kind, details);
   }
 
+  /** Polls `ready` every few real milliseconds (the bridge runs in host time). */
+  async waitUntil(ready: () => boolean, timeoutNs: number): Promise<boolean> {
+    const end = this.now() + timeoutNs;
+    while (!ready()) {
+      if (this.now() >= end) return false;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return true;
+  }
+
   /** Listens to the program's trace events (handshake statuses…). */
   onTrace(cb: (kind: string, details: Record<string, string | number | boolean | null>) => void): () => void {
     this.traceListeners.add(cb);
     return () => this.traceListeners.delete(cb);
+  }
+
+  /**
+   * After a connection: folds the owner accounts of objects that no longer hold memory
+   * (`schannel.context#17.transcript` → `schannel.context#*.transcript`), so a server that runs
+   * for days keeps per-kind peaks, not one account per connection ever served.
+   */
+  retireFinishedOwners(): number {
+    return this.device.foldIdleOwners((tag) => (/#\d+/.test(tag) ? tag.replace(/#\d+/g, '#*') : null));
   }
 
   /** Detaches SSPI from the process and ends it: what it still held (leaks). */

@@ -5,12 +5,36 @@
 import { readFileSync } from 'node:fs';
 import { createServer, connect as netConnect, type Socket } from 'node:net';
 import { getProfile, type DeviceProfile } from '../../device/index.js';
-import { BridgeDevice, RealSocketStream, wsaNameForError } from '../bridge/index.js';
+import { BridgeDevice, RealSocketStream, bridgeBootTime, wsaNameForError, type BridgePace } from '../bridge/index.js';
 import { NO_STREAM, TlsSession, tlsClientExchange, tlsServerExchange, protocolBits, type ProgramOutcome } from '../programs/index.js';
 import { helpText, hostPort, intOption, listOption, parseCommand, UsageError, type CommandSpec } from './args.js';
 import { fmtNs } from './format.js';
 import type { CliIo } from './io.js';
 import { profileOption } from './run.js';
+
+/** Options both bridge commands take. */
+const BRIDGE_OPTIONS: CommandSpec['options'] = {
+  pace: { type: 'string', value: 'device|host', description: "'device' (default): each computation takes the modelled device CPU's time; 'host': host speed (test suites, load)" },
+  'boot-time': { type: 'string', value: 'ISO', description: "the device's wall clock at boot (default: the host's current time; e.g. 2026-01-01T00:00:00Z)" },
+};
+
+/** `--pace` and `--boot-time`, checked. */
+function bridgeClock(cmd: string, values: Record<string, unknown>): { pace: BridgePace; boot: ReturnType<typeof bridgeBootTime> } {
+  const pace = values.pace ?? 'device';
+  if (pace !== 'device' && pace !== 'host') throw new UsageError(`${cmd}: --pace: expected device or host, got ${JSON.stringify(pace)}`);
+  const bt = values['boot-time'];
+  if (bt !== undefined && (typeof bt !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(bt) || Number.isNaN(Date.parse(bt)))) {
+    throw new UsageError(`${cmd}: --boot-time: expected an ISO 8601 time with a zone (e.g. 2026-01-01T00:00:00Z), got ${JSON.stringify(bt)}`);
+  }
+  return { pace, boot: bridgeBootTime(bt as string | undefined) };
+}
+
+/** The banner's words for pace and clock. */
+function clockBanner(b: BridgeDevice, clock: ReturnType<typeof bridgeClock>): string {
+  const cpu = b.device.profile.cpu;
+  const pace = clock.pace === 'device' ? `pace device (modelled ${cpu.name} ${cpu.mhz} MHz CPU)` : 'pace host (host speed, not the device CPU)';
+  return `${pace}, clock booted ${clock.boot.bootTimeUtc} (${clock.boot.source})`;
+}
 
 /** The `serve` command. */
 export const SERVE_COMMAND: CommandSpec = {
@@ -30,6 +54,7 @@ export const SERVE_COMMAND: CommandSpec = {
     'max-connections': { type: 'string', value: 'N', description: 'exit after N connections' },
     'response-bytes': { type: 'string', value: 'N', description: 'HTTP response body size (default 1024)' },
     quiet: { type: 'boolean', description: 'no line per connection' },
+    ...BRIDGE_OPTIONS,
   },
 };
 
@@ -38,7 +63,7 @@ export const CONNECT_COMMAND: CommandSpec = {
   name: 'connect',
   synopsis: 'cesim connect HOST:PORT [options]',
   summary:
-    'Runs an emulated client device through the bridge to a real TLS server: the InitializeSecurityContext loop, an HTTP/1.0 GET (or standard input with --stdin), the response on standard output and the report on standard error. Exit 0 when the handshake succeeded, 1 with the status name when not.',
+    'Runs an emulated client device through the bridge to a real TLS server: the InitializeSecurityContext loop, an HTTP/1.0 GET (or standard input with --stdin), the response on standard output and the report on standard error. Exit 0 when the whole exchange succeeded (handshake, request, response), 1 with the status name when not (also for a server that rejects the client after the handshake).',
   maxPositionals: 1,
   options: {
     servername: { type: 'string', value: 'NAME', description: 'pszTargetName: SNI and the name checked (default: HOST)' },
@@ -51,6 +76,7 @@ export const CONNECT_COMMAND: CommandSpec = {
     path: { type: 'string', value: 'PATH', description: 'request path (default /)' },
     stdin: { type: 'boolean', description: 'send standard input as the request instead of a GET' },
     timeout: { type: 'string', value: 'MS', description: 'receive timeout in ms (default 10000)' },
+    ...BRIDGE_OPTIONS,
   },
 };
 
@@ -88,7 +114,8 @@ export async function serveCommand(argv: readonly string[], io: CliIo, signal?: 
   const max = intOption('serve', 'max-connections', values['max-connections'], 1);
   const responseBytes = intOption('serve', 'response-bytes', values['response-bytes'], 0, 16 * 1024 * 1024) ?? 1024;
   const alpn = listOption(values.alpn);
-  const bridge = new BridgeDevice({ name: 'server', profile: deviceProfile('serve', values.profile), processName: 'httpsd.exe' });
+  const clock = bridgeClock('serve', values);
+  const bridge = new BridgeDevice({ name: 'server', profile: deviceProfile('serve', values.profile), processName: 'httpsd.exe', pace: clock.pace, bootTimeUtc: clock.boot.bootTimeUtc });
   const cred = new TlsSession(bridge, NO_STREAM, 'server');
   const acq = cred.acquireCredentials({ certPem, keyPem, protocols: protocolBits(['tls1.3'], 'server'), ...(caPem ? { rootsPem: [caPem] } : {}) });
   if (acq.status !== 0) {
@@ -116,13 +143,16 @@ export async function serveCommand(argv: readonly string[], io: CliIo, signal?: 
     }
     accepted++;
     const n = accepted;
+    // Read now: once the socket is closed Node no longer knows the peer's address.
+    const peer = `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? '?'}`;
     if (max !== undefined && accepted >= max) server.close();
     const p = (async () => {
       const o = await tlsServerExchange(bridge, new RealSocketStream(sock), cred, { mutualAuth: values['client-auth'] === true, alpn, responseBytes, recvTimeoutNs: 10_000_000_000 }, 'cesim serve');
       sock.end();
+      bridge.retireFinishedOwners();
       statuses[o.status] = (statuses[o.status] ?? 0) + 1;
       finished++;
-      if (!values.quiet) io.stderr(`connection ${n} from ${sock.remoteAddress}:${sock.remotePort}: ${outcomeLine(o)}\n`);
+      if (!values.quiet) io.stderr(`connection ${n} from ${peer}: ${outcomeLine(o)}\n`);
       if (max !== undefined && finished >= max) stop();
     })();
     active.add(p);
@@ -134,7 +164,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo, signal?: 
   });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : listen.port;
-  io.stdout(`cesim serve: listening on ${listen.host}:${port} (device ${bridge.device.profile.name})\n`);
+  io.stdout(`cesim serve: listening on ${listen.host}:${port} (device ${bridge.device.profile.name}, ${clockBanner(bridge, clock)})\n`);
   const onSigint = (): void => stop();
   process.once('SIGINT', onSigint);
   signal?.addEventListener('abort', stop);
@@ -177,7 +207,9 @@ export async function connectCommand(argv: readonly string[], io: CliIo): Promis
     if (!io.stdin) throw new UsageError('connect: --stdin: no standard input');
     request = await readAll(io.stdin);
   } else request = new TextEncoder().encode(`GET ${path} HTTP/1.0\r\nHost: ${serverName}\r\nUser-Agent: cesim-connect\r\n\r\n`);
-  const bridge = new BridgeDevice({ name: 'client', profile: deviceProfile('connect', values.profile), processName: 'connect.exe' });
+  const clock = bridgeClock('connect', values);
+  const bridge = new BridgeDevice({ name: 'client', profile: deviceProfile('connect', values.profile), processName: 'connect.exe', pace: clock.pace, bootTimeUtc: clock.boot.bootTimeUtc });
+  io.stderr(`cesim connect: device ${bridge.device.profile.name}, ${clockBanner(bridge, clock)}\n`);
   const sock = netConnect({ host: target.host, port: target.port });
   const connected = await new Promise<string | null>((resolve) => {
     sock.once('connect', () => resolve(null));
@@ -211,9 +243,11 @@ export async function connectCommand(argv: readonly string[], io: CliIo): Promis
   io.stderr(`cesim connect: ${outcomeLine(outcome)}\n`);
   io.stderr(bridge.memoryReport());
   io.stderr(`  leaks ${fin.leakedBlocks === 0 ? 'none' : `${fin.leakedBlocks} block(s), ${fin.leakedBytes} B`}\n`);
-  const handshakeOk = outcome.protocol !== undefined;
-  if (!handshakeOk) {
-    io.stderr(`cesim connect: handshake failed: ${outcome.status}\n`);
+  // The exit code is the whole exchange's: a server may reject the client after the handshake
+  // (TLS 1.3 sends certificate_required/unknown_ca after the client's Finished, which the first
+  // DecryptMessage reports with the status Schannel gives for that alert).
+  if (!outcome.ok) {
+    io.stderr(`cesim connect: ${outcome.protocol === undefined ? 'handshake' : 'exchange'} failed: ${outcome.status}\n`);
     return 1;
   }
   return 0;

@@ -4,7 +4,9 @@
  * echoes every connection until the peer's FIN. The pre-Schannel default scenario.
  */
 import { LMEM_FIXED } from '../../device/index.js';
-import { SOCKET_ERROR, SD_SEND, wsaErrorName, type StreamSocket, type TaskContext } from '../index.js';
+import type { TaskContext } from '../loop/task.js';
+import type { StreamSocket } from '../net/socket.js';
+import { SOCKET_ERROR, SD_SEND, wsaErrorName } from '../net/winsock.js';
 import { spawnThread } from './emulated.js';
 import { parseTarget, type ProgramDefinition, type ProgramRunContext } from './registry.js';
 import { emptyOutcome, type ProgramOutcome } from './types.js';

@@ -3,7 +3,10 @@
  * Winsock socket as a {@link ByteStream}, and threads (tasks of the same process).
  */
 import type { Device, Process } from '../../device/index.js';
-import { EmulatedDevice, SOCKET_ERROR, wsaErrorName, SD_SEND, type StreamSocket, type TaskContext } from '../index.js';
+import { EmulatedDevice } from '../loop/simulation.js';
+import type { TaskContext } from '../loop/task.js';
+import type { StreamSocket } from '../net/socket.js';
+import { SOCKET_ERROR, wsaErrorName, SD_SEND } from '../net/winsock.js';
 import type { ByteStream, ProgramHost, StreamRead } from './types.js';
 
 /** A task context as a program host: virtual time, CPU drained into virtual time, the run's trace. */
@@ -23,6 +26,9 @@ export class TaskProgramHost implements ProgramHost {
   }
   trace(kind: string, details: Record<string, string | number | boolean | null> = {}): void {
     this.ctx.trace(kind, details);
+  }
+  async waitUntil(ready: () => boolean, timeoutNs: number): Promise<boolean> {
+    return (await this.ctx.waitFor(() => ready(), timeoutNs)).ok;
   }
 }
 

@@ -2,7 +2,7 @@
  * The program registry: a program is a name, a description, its parameters (with types and
  * defaults, validated with the scenario), and the function that runs it as an emulated task.
  */
-import type { TaskContext } from '../index.js';
+import type { TaskContext } from '../loop/task.js';
 import type { ProgramOutcome } from './types.js';
 
 /** The type of one program parameter. */

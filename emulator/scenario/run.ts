@@ -11,7 +11,9 @@ import { resolve as resolvePath } from 'node:path';
 import * as schannel from '../../schannel/index.js';
 import { SspiProcessDetach, onSspiReport } from '../../sspi/index.js';
 import { MemoryDiagnostics, SeededRandom, getProfile, loadProfile, type AllocRecord, type Device, type DeviceProfile, type DeviceFault, type FreeSeries, type LeakEntry } from '../../device/index.js';
-import { Simulation, type EmulatedDevice, type LinkOptions, type WireSegment, type TaskContext } from '../index.js';
+import { Simulation, type EmulatedDevice } from '../loop/simulation.js';
+import type { TaskContext } from '../loop/task.js';
+import type { LinkOptions, WireSegment } from '../net/network.js';
 import type { CapturedSegment } from '../capture/index.js';
 import { tcpFlagsFromBits } from '../capture/index.js';
 import type { RunReportData, MemoryTimeline, SequenceMessage } from '../report/index.js';
@@ -89,6 +91,8 @@ export interface ProgramSummary {
   wireBytesReceived: number;
   connections: number;
   connectionStatuses?: Record<string, number>;
+  /** A server's admission limits and counts (see the tls-server program). */
+  admission?: { maxHandshakes: number; maxConnections: number; waited: number; peakHandshakes: number; peakConnections: number };
   firstLine?: string;
   detail?: string;
   /** The exception a custom program threw. */
@@ -475,6 +479,7 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions = {})
     if (o.alpn) s.alpn = o.alpn;
     if (o.handshakeNs !== undefined && o.handshakeNs > 0) s.handshake = { totalNs: o.handshakeNs, cpuNs: o.handshakeCpuNs ?? 0, networkNs: o.handshakeNetNs ?? 0 };
     if (o.connectionStatuses) s.connectionStatuses = o.connectionStatuses;
+    if (o.admission) s.admission = o.admission;
     if (o.firstLine) s.firstLine = o.firstLine;
     if (o.detail) s.detail = o.detail;
     if (r.exception) s.exception = r.exception;

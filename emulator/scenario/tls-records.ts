@@ -4,7 +4,7 @@
  * plaintext handshake records, handshake type) names the arrow: `ClientHello`, `ServerHello`,
  * `encrypted handshake`, `Application Data`, `Alert`.
  */
-import type { WireSegment } from '../index.js';
+import type { WireSegment } from '../net/network.js';
 import type { SequenceMessage } from '../report/index.js';
 
 /** RFC 8446 §5.1 ContentType. */

@@ -7,7 +7,7 @@
  * same codes. No raw exception leaves the engine's public methods: they are wrapped with
  * {@link toTlsError}.
  */
-import { AlertDescription } from './codec/alert.js';
+import { AlertDescription } from './codec/alert-description.js';
 
 /** The kinds of failure (STYLE.md §5). */
 export type TlsErrorKind =

@@ -69,4 +69,17 @@ describe('pool-size advisor on a scenario', () => {
     expect(text.stdout).toMatch(/^cesim advise default, seeds 1\.\.1, headroom 0%/);
     expect(text.stdout).toMatch(/client \(ce210-handheld, 1 device run\(s\)\): [\d,]+ B of pools advised vs 88,512 B in the profile/);
   }, 240_000);
+
+  it('cesim run --advise adds this seed\'s advice to the JSON and the report', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cesim-advise-run-'));
+    const r = await cesim('run', 'default', '--advise', '--json', '--report', join(dir, 'r.html'));
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { advice: { group: string; advisedBytes: number; builtInBytes: number }[] };
+    expect(j.advice.map((g) => g.group).sort()).toEqual(['client', 'server']);
+    for (const g of j.advice) expect(g.advisedBytes).toBeLessThan(g.builtInBytes);
+    const html = readFileSync(join(dir, 'r.html'), 'utf8');
+    expect(html).toContain('<table class="advice">');
+    expect(html).toContain('data-chart="fragmentation"');
+    expect(html).toContain('<table class="stack">');
+  }, 240_000);
 });

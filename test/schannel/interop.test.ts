@@ -152,6 +152,9 @@ function suiteOf(ep: Endpoint): string {
 }
 
 interface NodeServerOpts {
+  /** TLS versions the server speaks (default TLS 1.3 only). */
+  minVersion?: tls.SecureVersion;
+  maxVersion?: tls.SecureVersion;
   cert?: string;
   ciphers?: string;
   ecdhCurve?: string;
@@ -165,7 +168,8 @@ async function nodeServer(o: NodeServerOpts = {}): Promise<{ port: number; serve
   const server = tls.createServer({
     key: pem(`${name}.key.pem`),
     cert: pem(`${name}.chain.pem`),
-    minVersion: 'TLSv1.3',
+    minVersion: o.minVersion ?? 'TLSv1.3',
+    ...(o.maxVersion ? { maxVersion: o.maxVersion } : {}),
     ...(o.ciphers ? { ciphers: o.ciphers } : {}),
     ...(o.ecdhCurve ? { ecdhCurve: o.ecdhCurve } : {}),
     ...(o.requestCert ? { requestCert: true, rejectUnauthorized: true, ca: ROOTS } : {}),
@@ -193,10 +197,15 @@ async function nodeServer(o: NodeServerOpts = {}): Promise<{ port: number; serve
   return { port: (server.address() as net.AddressInfo).port, server };
 }
 
-async function cesimClient(port: number, opts: { size?: number; clientCert?: string; alpn?: string[]; ep?: Endpoint } = {}) {
+async function cesimClient(port: number, opts: { size?: number; clientCert?: string; alpn?: string[]; ep?: Endpoint; protocols?: number } = {}) {
   const device = opts.ep?.process.device ?? makeDevice(401, 'ce210-handheld', 'client');
   const ep = opts.ep ?? new Endpoint(device.createProcess('client.exe'), 'client', 'localhost');
-  if (!opts.ep) expect(ep.acquire(opts.clientCert ? { cCreds: 1, paCred: [certWithKey(opts.clientCert)] } : {})).toBe(0);
+  if (!opts.ep) {
+    expect(ep.acquire({
+      ...(opts.clientCert ? { cCreds: 1, paCred: [certWithKey(opts.clientCert)] } : {}),
+      ...(opts.protocols !== undefined ? { grbitEnabledProtocols: opts.protocols } : {}),
+    })).toBe(0);
+  }
   ep.hasCtx = false;
   ep.inbox = new Uint8Array(0);
   const sock = net.connect(port, '127.0.0.1');
@@ -220,6 +229,50 @@ async function cesimClient(port: number, opts: { size?: number; clientCert?: str
   sock.destroy();
   return { ep, status, device, got };
 }
+
+/** SP_PROT_TLS1_2_CLIENT / SP_PROT_TLS1_3_CLIENT (schannel.h). */
+const TLS12_CLIENT = 0x800;
+const TLS13_CLIENT = 0x2000;
+
+function protocolOf(ep: Endpoint): number {
+  const ci = new SecPkgContext_CipherInfo();
+  ep.sspi.QueryContextAttributes(ep.ctx, SECPKG_ATTR_CIPHER_INFO, ci);
+  return ci.dwProtocol;
+}
+
+describe('TLS 1.2 through SSPI: the ISC loop and DecryptMessage read loop against OpenSSL (Node tls server)', () => {
+  for (const [ciphers, cert, suite] of [
+    ['ECDHE-RSA-AES128-GCM-SHA256', 'server-rsa2048', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'],
+    ['ECDHE-ECDSA-CHACHA20-POLY1305', 'server-p256', 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256'],
+    ['ECDHE-ECDSA-AES256-SHA384', 'server-p384', 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384'],
+    ['AES256-SHA', 'server-rsa2048', 'TLS_RSA_WITH_AES_256_CBC_SHA'],
+  ] as const) {
+    it(`SP_PROT_TLS1_2_CLIENT: ${suite} with ${cert}, 20 KB back`, async () => {
+      const { port } = await nodeServer({ cert, ciphers: `${ciphers}@SECLEVEL=0`, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' });
+      const r = await cesimClient(port, { protocols: TLS12_CLIENT, size: 20000 });
+      expect(statusName(r.status)).toBe('SEC_E_OK');
+      expect(suiteOf(r.ep)).toBe(suite);
+      expect(protocolOf(r.ep)).toBe(0x303);
+      expect(new TextDecoder().decode(r.got!.data.subarray(0, 10))).toBe('GOT 20000\n');
+      expect(r.got!.data.length).toBe(10 + 20000);
+    });
+  }
+  it('RFC 8446 §4.2.1: a credential enabling TLS 1.2 and 1.3 sends one ClientHello and takes the version the server picks', async () => {
+    const old = await nodeServer({ cert: 'server-rsa2048', minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' });
+    const r12 = await cesimClient(old.port, { protocols: TLS12_CLIENT | TLS13_CLIENT });
+    expect(statusName(r12.status)).toBe('SEC_E_OK');
+    expect(protocolOf(r12.ep)).toBe(0x303);
+    const modern = await nodeServer({ cert: 'server-rsa2048', minVersion: 'TLSv1.2' });
+    const r13 = await cesimClient(modern.port, { protocols: TLS12_CLIENT | TLS13_CLIENT });
+    expect(statusName(r13.status)).toBe('SEC_E_OK');
+    expect(protocolOf(r13.ep)).toBe(0x304);
+  });
+  it('a TLS-1.3-only credential against a TLS-1.2-only server fails with a status, not a hang', async () => {
+    const old = await nodeServer({ cert: 'server-p256', minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' });
+    const r = await cesimClient(old.port, { protocols: TLS13_CLIENT });
+    expect(statusName(r.status)).not.toBe('SEC_E_OK');
+  });
+});
 
 describe('cesim client (InitializeSecurityContext) against OpenSSL (Node tls server)', () => {
   for (const suite of ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']) {

@@ -1,0 +1,48 @@
+/**
+ * Alert levels and descriptions (RFC 8446 §6): numbers only, importing nothing, so the error
+ * table and the alert codec can both depend on it without depending on each other.
+ */
+
+/** AlertLevel (RFC 8446 §6). */
+export enum AlertLevel {
+  warning = 1,
+  fatal = 2,
+}
+
+/** AlertDescription (RFC 8446 §6, RFC 8449 has none, RFC 7301 §3.2 no_application_protocol). */
+export enum AlertDescription {
+  close_notify = 0,
+  unexpected_message = 10,
+  bad_record_mac = 20,
+  record_overflow = 22,
+  handshake_failure = 40,
+  bad_certificate = 42,
+  unsupported_certificate = 43,
+  certificate_revoked = 44,
+  certificate_expired = 45,
+  certificate_unknown = 46,
+  illegal_parameter = 47,
+  unknown_ca = 48,
+  access_denied = 49,
+  decode_error = 50,
+  decrypt_error = 51,
+  protocol_version = 70,
+  insufficient_security = 71,
+  internal_error = 80,
+  inappropriate_fallback = 86,
+  user_canceled = 90,
+  /** RFC 5246 §7.2.2 (TLS 1.2 only): a renegotiation is declined; a warning. */
+  no_renegotiation = 100,
+  missing_extension = 109,
+  unsupported_extension = 110,
+  unrecognized_name = 112,
+  bad_certificate_status_response = 113,
+  unknown_psk_identity = 115,
+  certificate_required = 116,
+  no_application_protocol = 120,
+}
+
+/** Name of an alert description (for messages), or its number. */
+export function alertName(d: number): string {
+  return AlertDescription[d] ?? `alert(${d})`;
+}
