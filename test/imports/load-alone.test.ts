@@ -6,7 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { sourceModules } from './graph.js';
 
-// Scripts that run when loaded (benchmarks, examples, the campaign worker thread) are
+// Scripts that run when loaded (benchmarks, examples, the campaign and advisor worker threads) are
 // loaded by their own tests; here only modules meant to be imported.
 const RUNS_WHEN_LOADED = /^(bench\/|examples\/|emulator\/cli\/campaign-worker\.ts$)/;
 
