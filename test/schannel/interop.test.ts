@@ -315,7 +315,8 @@ describe('cesim client (InitializeSecurityContext) against OpenSSL (Node tls ser
       for (let i = 0; i < 50 && !sock; i++) {
         await new Promise((r) => setTimeout(r, 100));
         const s = net.connect(port, '127.0.0.1');
-        const ok = await Promise.race([once(s, 'connect').then(() => true), once(s, 'error').then(() => false)]);
+        // events.once rejects on 'error': a refused attempt (s_server not listening yet) is a retry.
+        const ok = await once(s, 'connect').then(() => true, () => false);
         if (ok) sock = s;
       }
       expect(sock).not.toBeNull();
