@@ -10,6 +10,7 @@
  */
 
 import { writeFile } from 'node:fs/promises';
+import { fromHex, isHex, toHex } from '../../common/index.js';
 
 /** TLS 1.3 key log labels (RFC 8446 §7.1 secrets, named as in draft-ietf-tls-keylogfile §3). */
 export const TLS13_KEYLOG_LABELS = [
@@ -46,19 +47,6 @@ export interface KeyLogEntry {
   secret: Uint8Array;
 }
 
-function toHex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
-}
-
-function fromHex(h: string): Uint8Array | null {
-  if (h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) return null;
-  const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
 function isLabel(s: string): s is KeyLogLabel {
   return (KEYLOG_LABELS as readonly string[]).includes(s);
 }
@@ -92,9 +80,9 @@ export function parseKeyLogLine(line: string): KeyLogEntry | null {
   const label = fields[0] ?? '';
   if (!isLabel(label)) return null;
   if (fields.length !== 3) throw new RangeError(`key log line needs 3 fields: ${JSON.stringify(text)}`);
+  if (!isHex(fields[1]!) || !isHex(fields[2]!)) throw new RangeError(`key log line has bad hex: ${JSON.stringify(text)}`);
   const clientRandom = fromHex(fields[1]!);
   const secret = fromHex(fields[2]!);
-  if (!clientRandom || !secret) throw new RangeError(`key log line has bad hex: ${JSON.stringify(text)}`);
   const entry: KeyLogEntry = { label, clientRandom, secret };
   formatKeyLogLine(entry); // length checks
   return entry;

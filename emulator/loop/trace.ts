@@ -7,6 +7,7 @@
  * seed give the same lines and so the same {@link Trace.hash}.
  */
 import { createHash } from 'node:crypto';
+import { toHex as hex } from '../../common/index.js';
 
 /** A value a trace event may carry. */
 export type TraceValue =
@@ -37,14 +38,6 @@ export interface TraceEvent {
 export interface TraceOptions {
   /** Keep events in memory (default true). When false, only listeners and the hash see them. */
   keep?: boolean;
-}
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-function hex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += HEX[b[i]!]!;
-  return s;
 }
 
 const keyCache = new Map<string, string>();

@@ -8,7 +8,7 @@ import { tlsClient, tlsServer } from './tls.js';
 import type { ProgramDefinition } from './registry.js';
 
 export { type ProgramDefinition, type ProgramRunContext, type ParamSpec, type ParamType, validateParams, parseTarget } from './registry.js';
-export { type ProgramOutcome, type ProgramHost, type ByteStream, type StreamRead, emptyOutcome, concatBytes } from './types.js';
+export { type ProgramOutcome, type ProgramHost, type ByteStream, type StreamRead, emptyOutcome } from './types.js';
 export { TlsSession, NO_STREAM, addRootCertificates, protocolName, isFailure, HANDSHAKE_IO_BUFFER_BYTES, DEFAULT_RECV_TIMEOUT_NS, type TlsCredentialOptions, type Negotiated, type SessionResult } from './tls-session.js';
 export { tlsClientExchange, tlsServerExchange, httpResponse, protocolBits, type TlsClientExchange, type TlsClientResult, type TlsServerExchange } from './tls.js';
 export { TaskProgramHost, SocketStream, spawnThread } from './emulated.js';

@@ -88,15 +88,3 @@ export function emptyOutcome(program: string): ProgramOutcome {
   return { program, ok: false, status: 'NOT_STARTED', bytesSent: 0, bytesReceived: 0, wireBytesSent: 0, wireBytesReceived: 0, connections: 0 };
 }
 
-/** Concatenates byte arrays. */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}

@@ -15,7 +15,7 @@
  */
 import { publicKeyOf } from '../crypto/signatures.js';
 import type { PrivateKey, PublicKey } from '../crypto/types.js';
-import { bytesEqual } from './der.js';
+import { bytesEqual } from '../../common/index.js';
 import {
   parseCertificate,
   parseCertificates,

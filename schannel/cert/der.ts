@@ -89,13 +89,6 @@ export function bitStringBytes(el: DerElement): Uint8Array | null {
   return el.contents.subarray(1);
 }
 
-/** Hex of bytes, lower case. */
-export function toHex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
-}
-
 /** Big-endian unsigned integer from bytes (a DER INTEGER's contents, sign ignored). */
 export function bytesToBigInt(b: Uint8Array): bigint {
   let v = 0n;
@@ -103,9 +96,3 @@ export function bytesToBigInt(b: Uint8Array): bigint {
   return v;
 }
 
-/** Byte-wise equality (not constant time: only for public data). */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}

@@ -26,7 +26,8 @@ import {
 } from '@peculiar/asn1-x509';
 import { derivePublicKeyBytes, isValidPublicKey, type SignatureAlgorithm } from '../crypto/signatures.js';
 import type { HashName, PrivateKey, PublicKey, SignatureScheme } from '../crypto/types.js';
-import { bitStringBytes, bytesEqual, bytesToBigInt, children, readWhole, TAG, toHex, type DerElement } from './der.js';
+import { bytesEqual, toHex } from '../../common/index.js';
+import { bitStringBytes, bytesToBigInt, children, readWhole, TAG, type DerElement } from './der.js';
 
 // ---------------------------------------------------------------------------------------------
 // Results

@@ -14,7 +14,7 @@
 import { verifySignature } from '../crypto/signatures.js';
 import type { CostSink } from '../crypto/types.js';
 import { CertContext, CertStore } from './context.js';
-import { bytesEqual } from './der.js';
+import { bytesEqual } from '../../common/index.js';
 import { OID, type ParsedCertificate } from './parse.js';
 
 /** Why a certificate chain was rejected. */

@@ -22,6 +22,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { invert, pow } from 'micro-rsa-dsa-dh/utils.js';
+import { bytesEqual, concatBytes as concat, fromHex as hex } from '../../common/index.js';
 import type {
   CostSink,
   HashName,
@@ -129,12 +130,6 @@ const HASHES: Readonly<Record<HashName, HashInfo>> = {
     digestInfoPrefix: hex('3051300d060960864801650304020305000440'),
   },
 };
-
-function hex(s: string): Uint8Array {
-  const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
 
 function hashCharged(name: HashName, data: Uint8Array, cost: CostSink): Uint8Array {
   cost.charge(name, data.length);
@@ -557,20 +552,6 @@ function emsaPssVerify(hash: HashName, mHash: Uint8Array, em: Uint8Array, emBits
   mPrime.set(mHash, 8);
   mPrime.set(salt, 8 + hLen);
   return bytesEqual(HASHES[hash].fn(mPrime), h);
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
-  return diff === 0;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 function utf8(s: string): Uint8Array {

@@ -8,6 +8,9 @@ import type { Extension } from './codec/extensions.js';
 import { frame } from './codec/handshake.js';
 import { TlsError } from './errors.js';
 
+/** Big-endian 2-byte field (ticket nonces), from the one bytes utility. */
+export { u16be } from '../../common/index.js';
+
 /** UTF-8 encode. */
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 /** UTF-8 decode (lossy). */
@@ -88,18 +91,3 @@ export function handshakeMessage(type: HandshakeType, body: Uint8Array): Uint8Ar
   return frame(type, body);
 }
 
-/** Big-endian 2-byte counter (ticket nonces). */
-export function u16be(n: number): Uint8Array {
-  return Uint8Array.from([(n >> 8) & 0xff, n & 0xff]);
-}
-
-/** Concatenates byte arrays. */
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

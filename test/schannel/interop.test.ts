@@ -312,10 +312,12 @@ describe('cesim client (InitializeSecurityContext) against OpenSSL (Node tls ser
     srv.stderr.on('data', (d: Buffer) => (out += d.toString()));
     try {
       let sock: net.Socket | null = null;
+      // s_server prints ACCEPT once it listens; on a loaded machine that can take seconds.
+      for (let i = 0; i < 200 && !out.includes('ACCEPT'); i++) await new Promise((r) => setTimeout(r, 50));
       for (let i = 0; i < 50 && !sock; i++) {
         await new Promise((r) => setTimeout(r, 100));
         const s = net.connect(port, '127.0.0.1');
-        // events.once rejects on 'error': a refused attempt (s_server not listening yet) is a retry.
+        // once() rejects on 'error' (a refused connect): that is a retry, not a failure.
         const ok = await once(s, 'connect').then(() => true, () => false);
         if (ok) sock = s;
       }
