@@ -4,7 +4,7 @@
  * process's CPU time and to the device's pending CPU time (which the emulator drains into
  * virtual time after each task step).
  */
-import type { CpuEvent, CpuProfile, CpuReport, DeviceFault, DeviceFaultKind, Nanos } from './types.js';
+import type { CpuEvent, CpuProfile, CpuReport, DeviceFault, DeviceFaultKind, Nanos, StackHighWater } from './types.js';
 import { DeviceFaultError } from './memory.js';
 
 /** What the CPU model needs from its device. */
@@ -13,6 +13,8 @@ export interface CpuHost {
   currentPid(): number;
   /** A process's name by pid. */
   processName(pid: number): string;
+  /** The API call running now (for the stack high-water record). */
+  currentCall(): string;
   /** Records a fault and returns it. */
   fault(kind: DeviceFaultKind, pid: number, addr: number, detail: string): DeviceFault;
   /** Called for every charge when someone listens to `cpu` events (else null). */
@@ -34,6 +36,8 @@ export class CpuModel {
   private readonly perPid = new Map<number, Line>();
   private readonly perPrim = new Map<string, Line>();
   private readonly uncosted = new Map<string, Line>();
+  // Stack high-water per thread (one modelled thread per process): host-side bookkeeping only.
+  private readonly stackPeak = new Map<number, { peakBytes: number; at: string; call: string }>();
   private totalCycles = 0;
   private pending = 0;
   private drained = 0;
@@ -87,6 +91,7 @@ export class CpuModel {
       );
       throw new DeviceFaultError(f);
     }
+    if (cost?.stackBytes !== undefined) this.noteStack(pid, this.stackDepth + cost.stackBytes, primitive);
     const cycles = cost ? (cost.cycles ?? 0) + (cost.cyclesPerByte ?? 0) * bytes : 0;
     const ns = (cycles * 1000) / this.mhz; // cycles / (MHz × 10^6) s = cycles × 1000 / MHz ns
     const table = cost ? this.perPrim : this.uncosted;
@@ -118,11 +123,39 @@ export class CpuModel {
       throw new DeviceFaultError(f);
     }
     this.stackDepth = before + bytes;
+    this.noteStack(this.host.currentPid(), this.stackDepth, 'frame');
     try {
       return fn();
     } finally {
       this.stackDepth = before;
     }
+  }
+
+  private noteStack(pid: number, depth: number, at: string): void {
+    const s = this.stackPeak.get(pid);
+    if (s === undefined) this.stackPeak.set(pid, { peakBytes: depth, at, call: this.host.currentCall() });
+    else if (depth > s.peakBytes) {
+      s.peakBytes = depth;
+      s.at = at;
+      s.call = this.host.currentCall();
+    }
+  }
+
+  /**
+   * Stack high-water marks per thread (one modelled thread per process; pid 0 the kernel): the
+   * deepest `stackDepth` + primitive `stackBytes` seen, whether or not `stackCheck` is on.
+   */
+  stackHighWater(): StackHighWater[] {
+    return [...this.stackPeak.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([pid, s]) => ({ pid, name: pid === 0 ? '(kernel)' : this.host.processName(pid), peakBytes: s.peakBytes, at: s.at, call: s.call }));
+  }
+
+  /** Deepest modelled stack use over all threads (0 when none was charged). */
+  stackPeakBytes(): number {
+    let m = 0;
+    for (const s of this.stackPeak.values()) if (s.peakBytes > m) m = s.peakBytes;
+    return m;
   }
 
   /** CPU nanoseconds charged but not yet drained into virtual time (whole ns). */

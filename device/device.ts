@@ -7,11 +7,13 @@ import { CpuModel } from './cpu.js';
 import { AllocationFailures } from './failures.js';
 import { ProcessHeap } from './heap.js';
 import { DeviceMemory, Region } from './memory.js';
-import { FixedPool, FreeCode } from './pool.js';
+import { FixedPool, FreeCode, fragmentation } from './pool.js';
 import { SeededRandom, type Seed } from './random.js';
-import { DeviceRegistry } from './registry.js';
+import { DeviceRegistry, listSecurityProvider } from './registry.js';
+import { CE_IMAGE_SECURITY_PACKAGES } from './profiles.js';
 import type {
   AllocEvent,
+  AllocFailureCause,
   BlockInfo,
   DeviceEvents,
   DeviceFault,
@@ -149,6 +151,7 @@ export class Device {
     this.cpu = new CpuModel(profile.cpu, profile.stackBytes, {
       currentPid: () => this.current?.pid ?? 0,
       processName: (pid) => this.all.find((p) => p.pid === pid)?.name ?? `pid ${pid}`,
+      currentCall: () => this.callName,
       fault: (kind, pid, addr, detail) => this.recordFault(kind, pid, addr, detail),
       emit: null,
     });
@@ -170,6 +173,8 @@ export class Device {
     }
     this.pools = pools;
     this.poolList = [...pools.values()];
+    // The image's registry: the security packages it carries (Security.dll loads them on first use).
+    for (const dll of profile.securityPackages ?? CE_IMAGE_SECURITY_PACKAGES) listSecurityProvider(this.registry, dll);
   }
 
   /** Faults recorded so far (the last 10,000; `stats().faults` counts all). */
@@ -274,12 +279,13 @@ export class Device {
 
   // ------------------------------------------------------------------ allocation (internal)
 
-  private noteFailure(pool: string, size: number, pid: number, tag: string, forced: boolean, timeNs: number): void {
+  private noteFailure(pool: string, size: number, pid: number, tag: string, cause: AllocFailureCause, timeNs: number): void {
+    const forced = cause === 'forced';
     if (this.recentFailures.length >= MAX_RECENT_FAILURES) this.recentFailures.shift();
-    this.recentFailures.push({ pool, size, pid, tag, call: this.callName, timeNs, forced });
+    this.recentFailures.push({ pool, size, pid, tag, call: this.callName, timeNs, forced, cause });
     const ls = this.listeners.alloc;
     if (ls.size > 0) {
-      const e: AllocEvent = { pool, addr: 0, size, blockSize: 0, owner: { pid, tag, call: this.callName, timeNs }, ok: false, forced };
+      const e: AllocEvent = { pool, addr: 0, size, blockSize: 0, owner: { pid, tag, call: this.callName, timeNs }, ok: false, forced, fallthrough: false, cause };
       for (const cb of ls) cb(e);
     }
   }
@@ -298,21 +304,21 @@ export class Device {
       pool.countForced(s);
       owner.failedAllocs++;
       p.account.failedAllocs++;
-      this.noteFailure(poolName, size, pid, tag, true, timeNs);
+      this.noteFailure(poolName, size, pid, tag, 'forced', timeNs);
       return 0;
     }
     const addr = pool.alloc(s, pid, tag, this.callName, timeNs, owner, p.account);
     if (addr === 0) {
       owner.failedAllocs++;
       p.account.failedAllocs++;
-      this.noteFailure(poolName, size, pid, tag, false, timeNs);
+      this.noteFailure(poolName, size, pid, tag, pool.lastFailure, timeNs);
       return 0;
     }
     owner.add(s);
     p.account.add(s);
     const ls = this.listeners.alloc;
     if (ls.size > 0) {
-      const e: AllocEvent = { pool: poolName, addr, size: s, blockSize: pool.bSize[pool.lastBucket]!, owner: { pid, tag, call: this.callName, timeNs }, ok: true, forced: false };
+      const e: AllocEvent = { pool: poolName, addr, size: s, blockSize: pool.bSize[pool.lastBucket]!, owner: { pid, tag, call: this.callName, timeNs }, ok: true, forced: false, fallthrough: pool.lastFallthrough };
       for (const cb of ls) cb(e);
     }
     return addr;
@@ -384,7 +390,7 @@ export class Device {
       owner.failedAllocs++;
       p.account.failedAllocs++;
       p.lastError = ERROR_NOT_ENOUGH_MEMORY;
-      this.noteFailure('heap', uBytes, pid, tag, true, timeNs);
+      this.noteFailure('heap', uBytes, pid, tag, 'forced', timeNs);
       return 0;
     }
     const addr = heap.alloc(uBytes, (uFlags & LMEM_ZEROINIT) !== 0, pid, tag, this.callName, timeNs, owner, p.account);
@@ -392,7 +398,7 @@ export class Device {
       owner.failedAllocs++;
       p.account.failedAllocs++;
       p.lastError = ERROR_NOT_ENOUGH_MEMORY;
-      this.noteFailure('heap', uBytes, pid, tag, false, timeNs);
+      this.noteFailure('heap', uBytes, pid, tag, heap.lastFailure, timeNs);
       return 0;
     }
     owner.add(uBytes);
@@ -400,7 +406,7 @@ export class Device {
     const ls = this.listeners.alloc;
     if (ls.size > 0) {
       const blk = heap.blockAt(addr)!;
-      const e: AllocEvent = { pool: 'heap', addr, size: uBytes, blockSize: blk.usable, owner: { pid, tag, call: this.callName, timeNs }, ok: true, forced: false };
+      const e: AllocEvent = { pool: 'heap', addr, size: uBytes, blockSize: blk.usable, owner: { pid, tag, call: this.callName, timeNs }, ok: true, forced: false, fallthrough: false };
       for (const cb of ls) cb(e);
     }
     return addr;
@@ -569,6 +575,7 @@ export class Device {
   private heapStats(p: Process): HeapStats {
     if (p.heapStatsAtExit) return p.heapStatsAtExit;
     const h = p.heap;
+    const fi = h.freeInfo();
     return {
       pid: p.pid,
       name: p.name,
@@ -585,7 +592,9 @@ export class Device {
       totalFrees: h.totalFrees,
       failedAllocs: h.failedAllocs,
       forcedFailures: h.forcedFailures,
-      ...h.freeInfo(),
+      ...fi,
+      fragmentation: fragmentation(fi.freeBytes, fi.largestFreeBytes),
+      fragmentationFailures: h.fragmentationFailures,
       leakedAtExitBlocks: h.leakedAtExitBlocks,
       leakedAtExitBytes: h.leakedAtExitBytes,
     };
@@ -632,6 +641,7 @@ export class Device {
       faults: { total: this.faultTotal, byKind },
       failures: { forced: this.failures.forced, recent: this.recentFailures.map((f) => ({ ...f })) },
       leaks: { blocks: leaks.length, bytes: leaks.reduce((n, e) => n + e.size, 0) },
+      stack: { budgetBytes: this.cpu.stackBudget, checked: this.cpu.stackCheck, threads: this.cpu.stackHighWater() },
       hostCommittedBytes: this.memory.committedBytes(),
     };
   }

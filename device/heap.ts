@@ -9,6 +9,7 @@
 import type { Account } from './account.js';
 import type { Region, RegionClient } from './memory.js';
 import { FreeCode, GUARD_BYTE, GUARD_BYTES } from './pool.js';
+import type { AllocFailureCause } from './types.js';
 
 /** Heap granularity: CE rounds heap items to 8 bytes (reference §6). */
 export const HEAP_GRANULARITY = 8;
@@ -52,6 +53,10 @@ export class ProcessHeap implements RegionClient {
   totalFrees = 0;
   failedAllocs = 0;
   forcedFailures = 0;
+  /** Failed requests that the free total would have served, had it been one run (see `lastFailure`). */
+  fragmentationFailures = 0;
+  /** Why the last failed `alloc` failed: `fragmented` when the free runs together held enough bytes, else `exhausted`. */
+  lastFailure: AllocFailureCause = 'exhausted';
   leakedAtExitBlocks = 0;
   leakedAtExitBytes = 0;
 
@@ -76,6 +81,10 @@ export class ProcessHeap implements RegionClient {
     for (; i < n; i++) if (this.segBlk[i] === null && this.segLen[i]! >= need) break;
     if (i === n) {
       this.failedAllocs++;
+      if (this.freeInfo().freeBytes >= need) {
+        this.fragmentationFailures++;
+        this.lastFailure = 'fragmented';
+      } else this.lastFailure = 'exhausted';
       return 0;
     }
     const off = this.segOff[i]!;

@@ -23,11 +23,47 @@ export {
   type ProcessOptions,
 } from './device.js';
 export { DeviceFaultError, DeviceMemory, Region, type RegionClient, type RegionKind } from './memory.js';
-export { FixedPool, GUARD_BYTE, GUARD_BYTES } from './pool.js';
+export { FixedPool, GUARD_BYTE, GUARD_BYTES, fragmentation } from './pool.js';
+export {
+  DemandRecorder,
+  advisePool,
+  advisePools,
+  advisedProfileJson,
+  replay,
+  shadowProfile,
+  type AdviseOptions,
+  type AdvisedBucket,
+  type DeviceDemand,
+  type PoolAdvice,
+  type PoolDemand,
+  type ReplayResult,
+} from './advisor.js';
+export {
+  MemoryDiagnostics,
+  type AllocRecord,
+  type BucketUse,
+  type FragmentationFailure,
+  type FreeSample,
+  type FreeSeries,
+  type MemoryDiagnosticsOptions,
+  type MemoryDiagnosticsReport,
+  type OwnerWaste,
+} from './diagnostics.js';
 export { HEAP_GRANULARITY, HEAP_HEADER_BYTES } from './heap.js';
 export { CpuModel } from './cpu.js';
 export { DeviceClock, FILETIME_UNIX_EPOCH, fileTimeToSystemTime, systemTimeToFileTime } from './clock.js';
-export { DeviceRegistry, REG_SZ, REG_BINARY, REG_DWORD, REG_MULTI_SZ, type RegValue } from './registry.js';
+export {
+  DeviceRegistry,
+  REG_SZ,
+  REG_BINARY,
+  REG_DWORD,
+  REG_MULTI_SZ,
+  SECURITY_PROVIDERS_KEY,
+  securityProviderKey,
+  listSecurityProvider,
+  listedSecurityProviders,
+  type RegValue,
+} from './registry.js';
 export { AllocationFailures, type FailureMatch, type FailureOptions, type FailureRule } from './failures.js';
 export { SeededRandom, seedBytes, type Seed } from './random.js';
-export { BUILTIN_PROFILES, getProfile, loadProfile, profileFromFile, ProfileError } from './profiles.js';
+export { BUILTIN_PROFILES, CE_IMAGE_SECURITY_PACKAGES, getProfile, loadProfile, profileFromFile, ProfileError } from './profiles.js';

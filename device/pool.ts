@@ -10,7 +10,7 @@
  */
 import type { Account } from './account.js';
 import type { Region, RegionClient } from './memory.js';
-import type { BucketStats, PoolPolicy, PoolProfile, PoolStats } from './types.js';
+import type { AllocFailureCause, BucketStats, PoolPolicy, PoolProfile, PoolStats } from './types.js';
 
 /**
  * Guard fill: 0xFD, the MSVC debug CRT's "no man's land" byte (`_bNoMansLandFill`, dbgheap.c),
@@ -98,6 +98,15 @@ export class FixedPool implements RegionClient {
   private failed = 0;
   private forced = 0;
   private failedOversize = 0;
+  private failedFragmented = 0;
+  /**
+   * Why the last failed `alloc` failed: `oversize` (larger than every bucket), `fragmented` (the
+   * free blocks together held enough bytes, but none that fits was free under the policy) or
+   * `exhausted` (not even the free total would have served it).
+   */
+  lastFailure: AllocFailureCause = 'exhausted';
+  /** Whether the last successful `alloc` fell through to a larger bucket. */
+  lastFallthrough = false;
   /** Blocks released by `Process.exit()`. */
   leakedAtExitBlocks = 0;
   /** Requested bytes of blocks released by `Process.exit()`. */
@@ -240,6 +249,7 @@ export class FixedPool implements RegionClient {
     if (fit === nb) {
       this.failedOversize++;
       this.failed++;
+      this.lastFailure = 'oversize';
       return 0;
     }
     let b = fit;
@@ -250,10 +260,15 @@ export class FixedPool implements RegionClient {
       if (b === nb) {
         this.sFailed[fit]!++;
         this.failed++;
+        if (this.freeBytes() >= size) {
+          this.failedFragmented++;
+          this.lastFailure = 'fragmented';
+        } else this.lastFailure = 'exhausted';
         return 0;
       }
       this.sFall[b]!++;
-    }
+      this.lastFallthrough = true;
+    } else this.lastFallthrough = false;
     const t = --top[b]!;
     const idx = this.freeStack[this.bFirst[b]! + t]!;
     this.lastBucket = b;
@@ -423,6 +438,39 @@ export class FixedPool implements RegionClient {
     return null;
   }
 
+  /** Usable bytes of the free blocks (Σ free × blockSize over the buckets). */
+  freeBytes(): number {
+    let n = 0;
+    for (let b = 0; b < this.nb; b++) n += this.freeTop[b]! * this.bSize[b]!;
+    return n;
+  }
+
+  /** Usable bytes of the largest free block (the largest request that can succeed now), 0 when none is free. */
+  largestFreeBlock(): number {
+    for (let b = this.nb - 1; b >= 0; b--) if (this.freeTop[b]! > 0) return this.bSize[b]!;
+    return 0;
+  }
+
+  /** Usable bytes of the blocks in use now, at block size. */
+  get usedBytesAtBlockSize(): number {
+    return this.curAtBlock;
+  }
+
+  /** Free blocks now, over all buckets. */
+  freeBlockCount(): number {
+    return this.blockCount - this.curBlocks;
+  }
+
+  /** Free blocks now in bucket `b`. */
+  freeIn(b: number): number {
+    return this.freeTop[b]!;
+  }
+
+  /** Number of buckets. */
+  get bucketCount(): number {
+    return this.nb;
+  }
+
   /** JSON-ready statistics. */
   stats(): PoolStats {
     const buckets: BucketStats[] = [];
@@ -465,9 +513,25 @@ export class FixedPool implements RegionClient {
       failedAllocs: this.failed,
       forcedFailures: this.forced,
       failedOversize: this.failedOversize,
+      fragmentationFailures: this.failedFragmented,
+      ...freeSummary(this.freeBytes(), this.largestFreeBlock(), this.freeBlockCount()),
       leakedAtExitBlocks: this.leakedAtExitBlocks,
       leakedAtExitBytes: this.leakedAtExitBytes,
       buckets,
     };
   }
+}
+
+/**
+ * Free bytes, the largest free block, the free-block count and the external fragmentation
+ * `1 − largest / free` (0 when nothing or one run is free; near 1 when the free bytes are in many
+ * small pieces). The same measure for pools and heaps, so the report draws them alike.
+ */
+export function freeSummary(freeBytes: number, largestFreeBytes: number, freeBlocks: number): { freeBytes: number; largestFreeBytes: number; freeBlocks: number; fragmentation: number } {
+  return { freeBytes, largestFreeBytes, freeBlocks, fragmentation: fragmentation(freeBytes, largestFreeBytes) };
+}
+
+/** External fragmentation `1 − largest / free`, rounded to 4 places; 0 when nothing is free. */
+export function fragmentation(freeBytes: number, largestFreeBytes: number): number {
+  return freeBytes <= 0 ? 0 : Math.round((1 - largestFreeBytes / freeBytes) * 10_000) / 10_000;
 }

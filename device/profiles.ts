@@ -30,6 +30,14 @@ export class ProfileError extends Error {
 const M = 1_000_000;
 
 /**
+ * The security packages of a CE image with Security.dll, as its registry lists them under
+ * `HKLM\\Comm\\SecurityProviders`: Schannel ships in every such image. A package that cesim
+ * adds is one more name here (the module that implements it registers itself under that DLL
+ * name). Every built-in profile carries this list, and so does a profile that names none.
+ */
+export const CE_IMAGE_SECURITY_PACKAGES: readonly string[] = Object.freeze(['schannel.dll']);
+
+/**
  * The CPU of both built-in profiles: NEC VR4121-class MIPS at 131 MHz, portable 1998-style C
  * crypto, no FPU, no crypto hardware. Costs from the reference §7.2 ("Default" column) unless a
  * comment says the figure is scaled; stack figures are modelled (see each comment).
@@ -72,6 +80,14 @@ function vr4121(): CpuProfile {
     'p384.ecdh': { cycles: 118 * M, stackBytes: 2304 },
     'p384.sign': { cycles: 118 * M, stackBytes: 2560 },
     'p384.verify': { cycles: 152 * M, stackBytes: 3072 },
+    // P-521: not in §7.2. Scaled from P-256 the same way: (521/256)² ≈ 4.14× per field
+    // multiplication and 2.04× as many doublings, ≈ 8.4×.
+    'p521.keygen': { cycles: 295 * M, stackBytes: 3072 },
+    'p521.ecdh': { cycles: 295 * M, stackBytes: 3072 },
+    // X448: not in §7.2. Scaled from X25519: (448/255)² ≈ 3.1× per field multiplication and
+    // 1.76× as many ladder steps (RFC 7748 §5), ≈ 5.4×.
+    'x448.keygen': { cycles: 27 * M, stackBytes: 1536 },
+    x448: { cycles: 27 * M, stackBytes: 1536 },
     // §7.2: Ed25519 sign / verify 3 / 6 Mcyc (1.3–57 / 2.9–118, wolfSSL STM32).
     'ed25519.sign': { cycles: 3 * M, stackBytes: 1536 },
     'ed25519.verify': { cycles: 6 * M, stackBytes: 2048 },
@@ -107,6 +123,8 @@ const COMMON_SOURCES: Record<string, string> = {
   cpu: 'device-profiles.md §7.2: NEC VR4121-class MIPS @ 131 MHz; costs from the "Default" column',
   'cpu.costs.sha384': 'scaled from sha256 (64-bit words on a 32-bit core, ~1.6x), assumption',
   'cpu.costs.p384': 'scaled from P-256 by 3.375x (field size squared x doublings), assumption',
+  'cpu.costs.p521': 'scaled from P-256 by 8.4x (field size squared x doublings), assumption',
+  'cpu.costs.x448': 'scaled from X25519 by 5.4x (field size squared x ladder steps), assumption',
   'cpu.costs.rsa3072/4096': 'scaled from RSA-2048: public n^2, private n^3, assumption',
   'cpu.costs.*.stackBytes': 'modelled; RSA from wolfSSL Resource Use (RSA-2048 stack 7-13k), P-256 from p256-m (564-752 B) and portable C',
   heapBytes: 'device-profiles.md §6: CE heap 384 KB initial reserve (MS docs)',
@@ -144,6 +162,7 @@ function ce210Handheld(): DeviceProfile {
     stackBytes: 65536, // §6: 64 KB default thread stack
     cpu: vr4121(),
     clock: clock(),
+    securityPackages: [...CE_IMAGE_SECURITY_PACKAGES],
     pools: [
       // §7.1 token pool: ISC_REQ_ALLOCATE_MEMORY outputs, ≈ 10.7 KB.
       pool('token', [[64, 4], [512, 4], [2048, 2], [4096, 1]]),
@@ -172,6 +191,7 @@ function ce210Tight(): DeviceProfile {
     stackBytes: 65536,
     cpu: vr4121(),
     clock: clock(),
+    securityPackages: [...CE_IMAGE_SECURITY_PACKAGES],
     pools: [
       pool('token', [[64, 2], [512, 2], [2048, 1]]), // §7.1: token 64×2/512×2/2048×1
       pool('general', [[64, 32], [128, 16], [256, 12], [512, 10], [1024, 6], [2432, 4], [4544, 1]]), // "general as above minus 4544×1"
@@ -333,10 +353,25 @@ function validatePool(v: unknown, field: string): PoolProfile {
   return { name, buckets, policy, overheadBytes, align };
 }
 
+function validatePackages(v: unknown, field: string): string[] {
+  if (!Array.isArray(v)) throw new ProfileError(field, `expected an array of DLL names (e.g. ["schannel.dll"]), got ${show(v)}`);
+  const seen = new Set<string>();
+  return v.map((d: unknown, i: number) => {
+    const name = str(d, `${field}[${i}]`);
+    // One registry subkey per DLL (SecurityProviders\NAME), so names must be usable as a key.
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new ProfileError(`${field}[${i}]`, `expected a DLL file name (letters, digits, . _ -), got ${show(name)}`);
+    const key = name.replace(/\.dll$/i, '').toLowerCase();
+    if (seen.has(key)) throw new ProfileError(`${field}[${i}]`, `${show(name)} is listed twice`);
+    seen.add(key);
+    return name;
+  });
+}
+
 /**
  * Validates a profile given as parsed JSON and returns it with defaults filled in.
  * `{ "extends": "ce210-handheld", ... }` starts from a built-in profile: top-level fields given
- * replace the built-in's, and `cpu.costs` entries are merged into the built-in's table.
+ * replace the built-in's, and `cpu.costs` entries are merged into the built-in's table;
+ * `securityPackages` replaces the image's package list (leave Schannel out, add your own DLL).
  * Throws a {@link ProfileError} whose message starts with the bad field's path.
  */
 export function loadProfile(json: unknown): DeviceProfile {
@@ -354,7 +389,7 @@ export function loadProfile(json: unknown): DeviceProfile {
     delete merged.extends;
     o = merged;
   }
-  const known = new Set(['name', 'description', 'ramBytes', 'heapBytes', 'stackBytes', 'stackCheck', 'cpu', 'clock', 'pools', 'sources']);
+  const known = new Set(['name', 'description', 'ramBytes', 'heapBytes', 'stackBytes', 'stackCheck', 'cpu', 'clock', 'pools', 'securityPackages', 'sources']);
   for (const k of Object.keys(o)) if (!known.has(k)) throw new ProfileError(k, 'unknown field');
   const name = str(o.name, 'name');
   const description = o.description === undefined ? name : str(o.description, 'description');
@@ -378,7 +413,8 @@ export function loadProfile(json: unknown): DeviceProfile {
     sources = {};
     for (const [k, v] of Object.entries(so)) sources[k] = str(v, `sources[${JSON.stringify(k)}]`);
   }
-  const profile: DeviceProfile = { name, description, ramBytes, heapBytes, stackBytes, cpu, clock: clk, pools };
+  const securityPackages = o.securityPackages === undefined ? [...CE_IMAGE_SECURITY_PACKAGES] : validatePackages(o.securityPackages, 'securityPackages');
+  const profile: DeviceProfile = { name, description, ramBytes, heapBytes, stackBytes, cpu, clock: clk, pools, securityPackages };
   if (o.stackCheck !== undefined) {
     if (typeof o.stackCheck !== 'boolean') throw new ProfileError('stackCheck', `expected true or false, got ${show(o.stackCheck)}`);
     profile.stackCheck = o.stackCheck;

@@ -5,6 +5,33 @@
  * `HKEY_LOCAL_MACHINE\Comm\Security\SecurityProviders` here.
  */
 
+/**
+ * `HKEY_LOCAL_MACHINE\Comm\SecurityProviders`: the security packages a CE image carries, one
+ * subkey per package DLL with its `DllName` value. Security.dll reads it on first use and loads
+ * each DLL listed (`sspi/` does that; the device only holds the list).
+ */
+export const SECURITY_PROVIDERS_KEY = 'HKEY_LOCAL_MACHINE\\Comm\\SecurityProviders';
+
+/** The subkey that lists `dllName` under {@link SECURITY_PROVIDERS_KEY}: `…\SCHANNEL` for `schannel.dll`. */
+export function securityProviderKey(dllName: string): string {
+  return `${SECURITY_PROVIDERS_KEY}\\${dllName.replace(/\.dll$/i, '').toUpperCase()}`;
+}
+
+/** Lists a package DLL under {@link SECURITY_PROVIDERS_KEY} (`DllName`); already listed is a no-op. */
+export function listSecurityProvider(registry: DeviceRegistry, dllName: string): void {
+  const key = securityProviderKey(dllName);
+  registry.createKey(key);
+  registry.setValue(key, 'DllName', dllName);
+}
+
+/** The DLL names listed under {@link SECURITY_PROVIDERS_KEY}, in the order they were listed. */
+export function listedSecurityProviders(registry: DeviceRegistry): string[] {
+  return registry
+    .enumKeys(SECURITY_PROVIDERS_KEY)
+    .map((sub) => registry.get(`${SECURITY_PROVIDERS_KEY}\\${sub}`, 'DllName'))
+    .filter((d): d is string => typeof d === 'string');
+}
+
 /** A registry value with its type. */
 export type RegValue =
   | { type: 'REG_SZ'; data: string }

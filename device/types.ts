@@ -21,6 +21,13 @@ export interface BucketProfile {
  */
 export type PoolPolicy = 'fallthrough' | 'strict';
 
+/**
+ * Why an allocation failed: forced by `device.failures`; `oversize` (larger than every bucket);
+ * `fragmented` (the free blocks or runs together held enough bytes, but none that fits was free:
+ * the failure that comes after hours of uptime); `exhausted` (not even the free total would do).
+ */
+export type AllocFailureCause = 'forced' | 'oversize' | 'fragmented' | 'exhausted';
+
 /** A named fixed pool in a device profile. */
 export interface PoolProfile {
   name: string;
@@ -75,6 +82,15 @@ export interface DeviceProfile {
   pools: PoolProfile[];
   /** Check each primitive's modelled stack use against `stackBytes` (default false; also `device.cpu.stackCheck`). */
   stackCheck?: boolean;
+  /**
+   * The security package DLLs the device's image carries, listed in its registry under
+   * `HKLM\\Comm\\SecurityProviders` when the device is built (as a CE image's registry lists
+   * them), in this order. Absent: {@link CE_IMAGE_SECURITY_PACKAGES}. `[]`: an image without
+   * security packages. A name is resolved to code by Security.dll (`sspi/`) from the package
+   * modules registered in the host process (`registerPackageModule`; importing `cesim/schannel`
+   * registers `schannel.dll`).
+   */
+  securityPackages?: string[];
   /** Where each figure comes from, keyed by field path. */
   sources?: Record<string, string>;
 }
@@ -209,6 +225,16 @@ export interface PoolStats {
   forcedFailures: number;
   /** Requests larger than every bucket. */
   failedOversize: number;
+  /** Of `failedAllocs`, those the free blocks' total would have served (a fragmentation failure, not exhaustion). */
+  fragmentationFailures: number;
+  /** Usable bytes of the free blocks now. */
+  freeBytes: number;
+  /** Usable bytes of the largest free block now (0 when none is free). */
+  largestFreeBytes: number;
+  /** Free blocks now. */
+  freeBlocks: number;
+  /** External fragmentation now: `1 − largestFreeBytes / freeBytes` (0 when nothing is free). */
+  fragmentation: number;
   /** Blocks still held by processes when they exited (released then). */
   leakedAtExitBlocks: number;
   leakedAtExitBytes: number;
@@ -266,6 +292,10 @@ export interface HeapStats {
   freeBytes: number;
   largestFreeBytes: number;
   freeSegments: number;
+  /** External fragmentation now: `1 − largestFreeBytes / freeBytes`. */
+  fragmentation: number;
+  /** Failed `LocalAlloc`s that the free total would have served (fragmentation, not exhaustion). */
+  fragmentationFailures: number;
   leakedAtExitBlocks: number;
   leakedAtExitBytes: number;
 }
@@ -310,6 +340,19 @@ export interface FailedAllocation {
   call: string;
   timeNs: Nanos;
   forced: boolean;
+  cause: AllocFailureCause;
+}
+
+/** A thread's stack high-water mark (the modelled primitives' and frames' stack use). */
+export interface StackHighWater {
+  pid: number;
+  name: string;
+  /** Deepest modelled stack use seen, in bytes. */
+  peakBytes: number;
+  /** What was running at the deepest point: the primitive, or `frame` for a pushed frame. */
+  at: string;
+  /** The API call at the deepest point. */
+  call: string;
 }
 
 /** The whole device's statistics: JSON-ready, plain numbers, strings and arrays. */
@@ -326,6 +369,8 @@ export interface DeviceStats {
   faults: { total: number; byKind: Record<DeviceFaultKind, number> };
   failures: { forced: number; recent: FailedAllocation[] };
   leaks: { blocks: number; bytes: number };
+  /** Stack high-water marks per thread (one modelled thread per process; pid 0 the kernel) against the budget. */
+  stack: { budgetBytes: number; checked: boolean; threads: StackHighWater[] };
   /** Host bytes backing the device's regions now (lazily committed). */
   hostCommittedBytes: number;
 }
@@ -339,6 +384,10 @@ export interface AllocEvent {
   owner: OwnerInfo;
   ok: boolean;
   forced: boolean;
+  /** A pool allocation served by a larger bucket than its smallest fitting one. */
+  fallthrough: boolean;
+  /** Why it failed (only when `ok` is false). */
+  cause?: AllocFailureCause;
 }
 
 /** Payload of the `free` event. */

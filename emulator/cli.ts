@@ -5,16 +5,19 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ScenarioError } from './scenario/index.js';
+import { packageVersion } from './package-root.js';
 import { UsageError } from './cli/args.js';
 import { processIo, type CliIo } from './cli/io.js';
 import { runCommand } from './cli/run.js';
 import { profilesCommand, scenariosCommand } from './cli/profiles.js';
 import { campaignCommand } from './cli/campaign.js';
+import { adviseCommand } from './cli/advise.js';
 import { serveCommand, connectCommand } from './cli/bridge.js';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: readonly string[], io: CliIo) => Promise<number> }> = {
   run: { summary: 'run a scenario and print its summary (or --json)', run: runCommand },
   campaign: { summary: 'run a scenario once per seed with link faults and allocation failures, on worker threads', run: campaignCommand },
+  advise: { summary: 'pool-size advisor: the smallest bucket configuration under which every seed passes', run: adviseCommand },
   profiles: { summary: 'list the device profiles with their pools, CPU and RAM', run: profilesCommand },
   scenarios: { summary: 'list the built-in scenarios', run: scenariosCommand },
   serve: { summary: 'an emulated TLS server device behind a real TCP port (real time)', run: serveCommand },
@@ -32,7 +35,7 @@ export function mainHelp(): string {
     'Commands:',
     ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(w)}${c.summary}`),
     '',
-    "Run 'cesim <command> --help' for a command's options.",
+    "Run 'cesim <command> --help' for a command's options, 'cesim --version' for the version.",
     '',
   ].join('\n');
 }
@@ -46,6 +49,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     io.stdout(mainHelp());
     return cmd === undefined ? 2 : 0;
+  }
+  if (cmd === '--version' || cmd === '-V' || cmd === 'version') {
+    io.stdout(`cesim ${packageVersion()}\n`);
+    return 0;
   }
   const c = COMMANDS[cmd];
   if (!c) {

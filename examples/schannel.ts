@@ -12,10 +12,11 @@ import {
   ASC_REQ_CONFIDENTIALITY, ASC_REQ_ALLOCATE_MEMORY, ASC_REQ_STREAM, SECURITY_NATIVE_DREP, SEC_E_OK,
   SEC_I_CONTINUE_NEEDED, statusName,
 } from 'cesim/sspi';
-import { registerSchannel, schannelRootStore, loadCertificateWithKey, CertAddEncodedCertificateToStore, parseCertificates } from 'cesim/schannel';
+import { schannelRootStore, loadCertificateWithKey, CertAddEncodedCertificateToStore, parseCertificates } from 'cesim/schannel';
 
-registerSchannel(); // schannel.dll on the device image
-const pki = (f: string) => readFileSync(new URL(`../scenarios/pki/${f}`, import.meta.url), 'utf8');
+// The test certificates that ship in the package's scenarios/pki/.
+const pki = (f: string) => readFileSync(new URL(`scenarios/pki/${f}`, import.meta.resolve('cesim/package.json')), 'utf8');
+// The image of every built-in profile lists schannel.dll; importing cesim/schannel provides it.
 const device = new Device(getProfile('ce210-handheld'), { seed: 1 });
 const root = parseCertificates(pki('ec-root.pem'));
 if (root.ok) CertAddEncodedCertificateToStore(schannelRootStore(device), 0x10001, root.value[0]!.der, 4);

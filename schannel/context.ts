@@ -152,9 +152,16 @@ export class ProcessTlsMemory implements TlsMemory {
   }
 }
 
-/** A cost sink on the device CPU model. */
+/**
+ * Modelled stack of the TLS engine's own frames under a crypto primitive (record layer →
+ * handshake dispatch → message handler → key schedule, about six frames of ~256 B on a 32-bit
+ * MIPS): the primitives' `stackBytes` run on top of it in the stack high-water model.
+ */
+export const TLS_ENGINE_FRAME_BYTES = 1536;
+
+/** A cost sink on the device CPU model; each primitive runs under the engine's frames. */
 function costOf(device: Device) {
-  return { charge: (primitive: string, bytes?: number) => device.cpu.charge(primitive, bytes) };
+  return { charge: (primitive: string, bytes?: number) => device.cpu.withStack(TLS_ENGINE_FRAME_BYTES, () => device.cpu.charge(primitive, bytes)) };
 }
 
 /** What the SSPI layer needs to know about the caller of one ISC/ASC call. */

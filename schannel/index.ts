@@ -2,9 +2,9 @@
  * `Schannel.lib`: the Schannel security package (TLS 1.3 through SSPI), its credentials,
  * certificates and session cache. This file is the module's only public face.
  *
- * Call {@link registerSchannel} once (the emulator does) so every new device lists
- * `schannel.dll` among its security providers; then use Security.dll's function table with
- * `UNISP_NAME` as the package name.
+ * Importing this module registers Schannel's package module under `schannel.dll`; every
+ * built-in device profile lists that DLL among its security providers, so Security.dll's
+ * function table serves `UNISP_NAME` on a new device with no registration call.
  */
 export {
   registerSchannel,

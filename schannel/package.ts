@@ -103,6 +103,7 @@ import {
   type SchannelDeviceState,
 } from './context.js';
 import { SessionCache } from './session-cache.js';
+import { GROUP_EXCHANGE } from './tls/index.js';
 
 /** The DLL name Schannel is registered under in the device registry. */
 export const SCHANNEL_DLL = 'schannel.dll';
@@ -540,7 +541,7 @@ export function queryContextAttribute(support: SecpkgSupportFunctions, ctx: Scha
       o.aiHash = 0;
       o.dwHashStrength = 0;
       o.aiExch = CALG_ECDH_EPHEM;
-      o.dwExchStrength = conn?.group === 'x25519' ? 255 : 256;
+      o.dwExchStrength = conn?.group ? GROUP_EXCHANGE[conn.group].bits : 0;
       return SEC_E_OK;
     }
     case SECPKG_ATTR_CIPHER_INFO: {
@@ -560,8 +561,8 @@ export function queryContextAttribute(support: SecpkgSupportFunctions, ctx: Scha
       o.dwCipherBlockLen = info?.cipher === 'AES' ? 16 : 1;
       o.szHash = '';
       o.dwHashLen = 0;
-      o.szExchange = conn?.group === 'x25519' ? 'ECDH_X25519' : 'ECDH';
-      o.dwMinExchangeLen = conn?.group === 'x25519' ? 255 : 256;
+      o.szExchange = conn?.group ? GROUP_EXCHANGE[conn.group].name : '';
+      o.dwMinExchangeLen = conn?.group ? GROUP_EXCHANGE[conn.group].bits : 0;
       o.dwMaxExchangeLen = o.dwMinExchangeLen;
       o.szCertificate = certKeyInfo(cert).name;
       o.dwKeyType = 0;
@@ -671,8 +672,16 @@ function writeBindings(support: SecpkgSupportFunctions, out: SecPkgContext_Bindi
   return SEC_E_OK;
 }
 
-/** Registers `schannel.dll` as a built-in package module (every new device lists it). */
+/**
+ * Registers Schannel's package module under `schannel.dll`. Importing `cesim/schannel` does this,
+ * so a device whose profile lists `schannel.dll` (every built-in profile does) has Schannel with
+ * no call; calling it again is harmless.
+ * @deprecated No longer needed: the import registers the module.
+ */
 export function registerSchannel(): void {
-  registerPackageModule(SCHANNEL_DLL, createSchannelModule, { builtIn: true });
+  registerPackageModule(SCHANNEL_DLL, createSchannelModule);
 }
+
+// schannel.dll is on the image as soon as this module is loaded into the host process.
+registerSchannel();
 

@@ -236,6 +236,14 @@ interface Resolved {
   pkg: LoadedPackage;
 }
 
+/**
+ * Modelled stack frame of one SSPI call through Security.dll (the stack high-water model): the
+ * exported function's frame (on MIPS o32 the 16-byte argument area, the saved s0–s8, gp and ra,
+ * a few SecBufferDesc/SecBuffer copies) plus the dispatcher's frame that finds the package and
+ * calls its table. A modelled figure, not a measured one; primitives' stack runs on top of it.
+ */
+export const SSPI_CALL_FRAME_BYTES = 384;
+
 class Dispatcher {
   constructor(
     readonly st: SspiState,
@@ -250,7 +258,7 @@ class Dispatcher {
       if (this.process.exited) return SEC_E_INTERNAL_ERROR;
       return device.withCall(call, () =>
         device.runAs(this.process, () =>
-          st.withFrame(this.process, call, (f) => {
+          device.cpu.withStack(SSPI_CALL_FRAME_BYTES, () => st.withFrame(this.process, call, (f) => {
             try {
               st.ensureLoaded();
               return toStatus(fn(f));
@@ -262,7 +270,7 @@ class Dispatcher {
               }
               return statusOfError(e);
             }
-          }),
+          })),
         ),
       );
     } catch (e) {

@@ -5,7 +5,7 @@
  * reports.
  */
 
-import type { BlockInfo, Device, LeakEntry, Process } from '../device/index.js';
+import { listSecurityProvider, listedSecurityProviders, SECURITY_PROVIDERS_KEY, type BlockInfo, type Device, type LeakEntry, type Process } from '../device/index.js';
 import { ContextLifecycle } from './lifecycle.js';
 import { HandleTable } from './handles.js';
 import {
@@ -31,8 +31,8 @@ import { SecBuffer, SecBufferDesc, SecPkgInfo } from './structures.js';
 import { readBuffer, writeBuffer } from './buffers.js';
 import { SEC_SUCCESS, toStatus } from './status.js';
 
-/** The registry key under which packages are listed: one subkey per module, value `DllName`. */
-export const SECURITY_PROVIDERS_KEY = 'HKEY_LOCAL_MACHINE\\Comm\\SecurityProviders';
+/** The registry key under which packages are listed: one subkey per module, value `DllName` (the device's image writes it). */
+export { SECURITY_PROVIDERS_KEY };
 /** The LSA process's name. */
 export const LSA_PROCESS_NAME = 'lsass.exe';
 /** The pool that `ISC_REQ_ALLOCATE_MEMORY` tokens and package-info blocks come from. */
@@ -56,13 +56,18 @@ const moduleTable = new Map<string, ModuleEntry>();
 
 /** Options of `registerPackageModule`. */
 export interface RegisterModuleOptions {
-  /** Listed in a new device's registry automatically (the packages a CE image ships with). */
+  /**
+   * Listed in every device's registry on first use of Security.dll, whatever its profile says.
+   * Prefer naming the DLL in the profile's `securityPackages` (or `AddSecurityPackage`).
+   */
   builtIn?: boolean;
 }
 
 /**
- * Makes a package module known to cesim under its DLL name (global, like a DLL on the image).
- * A device uses it once its registry lists it (`AddSecurityPackage`, or `builtIn`).
+ * Makes a package module known to cesim under its DLL name (global, like a DLL on the image's
+ * file system). A device loads it when its registry lists that DLL: its profile's
+ * `securityPackages` (Schannel's `schannel.dll` is there in the built-in profiles, and importing
+ * `cesim/schannel` registers its module), or `AddSecurityPackage`.
  */
 export function registerPackageModule(dllName: string, factory: SecurityPackageModuleFactory, opts: RegisterModuleOptions = {}): void {
   moduleTable.set(dllName.toLowerCase(), { name: dllName, factory, builtIn: opts.builtIn ?? false });
@@ -394,21 +399,12 @@ export class SspiState {
     if (this.loaded) return;
     this.loaded = true;
     const reg = this.device.registry;
-    // The packages the image ships with are listed unless the registry already names their DLL
-    // (a key may exist before SSPI starts, e.g. `SecurityProviders\SCHANNEL` holding settings).
+    // The device's image listed its packages (its profile's `securityPackages`) when it was
+    // built; modules registered as `builtIn` are added unless the registry already names them.
     reg.createKey(SECURITY_PROVIDERS_KEY);
-    const listed = new Set(
-      reg
-        .enumKeys(SECURITY_PROVIDERS_KEY)
-        .map((sub) => reg.get(`${SECURITY_PROVIDERS_KEY}\\${sub}`, 'DllName'))
-        .filter((d): d is string => typeof d === 'string')
-        .map((d) => d.toLowerCase()),
-    );
-    for (const m of moduleTable.values()) if (m.builtIn && !listed.has(m.name.toLowerCase())) listModule(this.device, m.name);
-    for (const sub of reg.enumKeys(SECURITY_PROVIDERS_KEY)) {
-      const dll = reg.get(`${SECURITY_PROVIDERS_KEY}\\${sub}`, 'DllName');
-      if (typeof dll === 'string') this.loadModule(dll);
-    }
+    const listed = new Set(listedSecurityProviders(reg).map((d) => d.toLowerCase()));
+    for (const m of moduleTable.values()) if (m.builtIn && !listed.has(m.name.toLowerCase())) listSecurityProvider(reg, m.name);
+    for (const dll of listedSecurityProviders(reg)) this.loadModule(dll);
   }
 
   /** Loads one module's packages (no-op when already loaded). Returns a status. */
@@ -417,7 +413,7 @@ export class SspiState {
     if (this.modules.has(key)) return SEC_E_OK;
     const entry = moduleTable.get(key);
     if (!entry) {
-      this.loadErrors.push({ dllName, reason: 'no module registered under this name' });
+      this.loadErrors.push({ dllName, reason: 'no package module registered under this name in this host process (import the cesim module that provides it, or registerPackageModule)' });
       return SEC_E_SECPKG_NOT_FOUND;
     }
     try {
@@ -732,12 +728,6 @@ export function sspiState(device: Device): SspiState {
   return device.service('sspi', () => new SspiState(device));
 }
 
-function listModule(device: Device, dllName: string): void {
-  const key = `${SECURITY_PROVIDERS_KEY}\\${dllName.replace(/\.dll$/i, '').toUpperCase()}`;
-  device.registry.createKey(key);
-  device.registry.setValue(key, 'DllName', dllName);
-}
-
 /**
  * Lists a package module in a device's registry (`HKLM\Comm\SecurityProviders\<NAME>`,
  * `DllName`) and, if the device's SSPI is already running, loads it now. The module must be
@@ -750,7 +740,7 @@ export function AddSecurityPackage(device: Device, dllName: string): number {
     // First use: the image's built-in packages come first, as on a fresh device.
     st.ensureLoaded();
   }
-  listModule(device, dllName);
+  listSecurityProvider(device.registry, dllName);
   st.ensureLoaded();
   return st.loadModule(dllName);
 }

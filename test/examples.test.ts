@@ -11,7 +11,7 @@ const root = join(import.meta.dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
 function run(file: string): string {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, file)], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--conditions=cesim-source', '--import', 'tsx', join(root, file)], { cwd: root, encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`${file} exited ${r.status}: ${r.stderr}`);
   return r.stdout;
 }

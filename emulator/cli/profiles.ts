@@ -1,5 +1,5 @@
 /** `cesim profiles` and `cesim scenarios`: what devices and scenarios are built in. */
-import { BUILTIN_PROFILES, FixedPool } from '../../device/index.js';
+import { BUILTIN_PROFILES, CE_IMAGE_SECURITY_PACKAGES, FixedPool } from '../../device/index.js';
 import { builtinScenarios } from '../scenario/index.js';
 import { helpText, parseCommand, type CommandSpec } from './args.js';
 import { digits, fmtBytes } from './format.js';
@@ -37,6 +37,7 @@ export async function profilesCommand(argv: readonly string[], io: CliIo): Promi
     heapBytes: p.heapBytes,
     stackBytes: p.stackBytes,
     cpu: { name: p.cpu.name, mhz: p.cpu.mhz },
+    securityPackages: [...(p.securityPackages ?? CE_IMAGE_SECURITY_PACKAGES)],
     pools: p.pools.map((pool) => ({
       name: pool.name,
       policy: pool.policy ?? 'fallthrough',
@@ -53,6 +54,7 @@ export async function profilesCommand(argv: readonly string[], io: CliIo): Promi
   for (const r of rows) {
     out.push(`${r.name}: ${r.description}`);
     out.push(`  CPU ${r.cpu.name} ${r.cpu.mhz} MHz; RAM ${fmtBytes(r.ramBytes)}; process heap ${fmtBytes(r.heapBytes)}; stack ${fmtBytes(r.stackBytes)}`);
+    out.push(`  security packages (HKLM\\Comm\\SecurityProviders): ${r.securityPackages.join(', ') || 'none'}`);
     for (const p of r.pools) {
       out.push(`  pool ${p.name.padEnd(8)} ${digits(p.capacityBytes).padStart(7)} B usable, ${digits(p.regionBytes).padStart(7)} B region (${p.policy}): ${p.buckets.map((b) => `${b.count}×${b.blockSize}`).join(' ')}`);
     }

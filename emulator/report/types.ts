@@ -153,4 +153,93 @@ export interface RunReportData {
   leaks: ReportLeak[];
   faults: ReportFault[];
   assertions: ReportAssertion[];
+  /** Fragmentation over time, stack high-water marks and the bucket table per device (optional). */
+  memoryDiagnostics?: ReportMemoryDiagnostics[];
+  /** The pool-size advisor's suggestion beside the profile (`cesim run --advise`; optional). */
+  advice?: ReportAdvice[];
+}
+
+/** One point of a pool's or heap's free space (the worst of the allocation events it covers). */
+export interface ReportFreeSample {
+  timeNs: ReportNanos;
+  usedBytes: number;
+  freeBytes: number;
+  largestFreeBytes: number;
+  freeBlocks: number;
+  /** `1 − largestFreeBytes / freeBytes`. */
+  fragmentation: number;
+}
+
+/** A pool's or heap's free space over the run (device/diagnostics.ts `FreeSeries`). */
+export interface ReportFreeSeries {
+  /** Pool name, or `heap` (with `pid` and `process`). */
+  pool: string;
+  pid?: number;
+  process?: string;
+  sizeBytes: number;
+  eventsPerSample: number;
+  samples: ReportFreeSample[];
+  minLargestFreeBytes: number;
+  maxFragmentation: number;
+}
+
+/** A pool's or heap's fragmentation figures at the end and at worst. */
+export interface ReportPoolFragmentation {
+  name: string;
+  pid?: number;
+  process?: string;
+  freeBytes: number;
+  largestFreeBytes: number;
+  fragmentation: number;
+  minLargestFreeBytes: number;
+  maxFragmentation: number;
+  fragmentationFailures: number;
+  failedAllocs: number;
+  peakBytesRequested: number;
+}
+
+/** One thread's stack high-water mark. */
+export interface ReportStackThread {
+  pid: number;
+  name: string;
+  peakBytes: number;
+  at: string;
+  call: string;
+}
+
+/** One row of the bucket table: an owner's allocations in one bucket. */
+export interface ReportBucketUse {
+  pool: string;
+  tag: string;
+  blockSize: number;
+  allocs: number;
+  fallthrough: number;
+  requestedBytes: number;
+  blockBytes: number;
+  wasteBytes: number;
+  minRequest: number;
+  maxRequest: number;
+}
+
+/** A device's memory diagnostics: free space over time, fragmentation, stack, buckets. */
+export interface ReportMemoryDiagnostics {
+  device: string;
+  series: ReportFreeSeries[];
+  pools: ReportPoolFragmentation[];
+  stack: { budgetBytes: number; checked: boolean; peakBytes: number; threads: ReportStackThread[] };
+  buckets: ReportBucketUse[];
+}
+
+/** One pool's advice beside the profile's buckets. */
+export interface ReportPoolAdvice {
+  pool: string;
+  builtIn: { buckets: { blockSize: number; count: number }[]; regionBytes: number; failures: number; unusedBytes: number };
+  advised: { buckets: { blockSize: number; count: number; minCount: number; worstRun: string }[]; regionBytes: number };
+}
+
+/** The advisor's suggestion for one device group. */
+export interface ReportAdvice {
+  group: string;
+  profile: string;
+  pools: ReportPoolAdvice[];
 }

@@ -4,13 +4,15 @@
  * that exports a scenario object (`export default` or `export const scenario`).
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { packageRoot } from '../package-root.js';
 import type { LoadedScenario, Scenario } from './types.js';
 import { ScenarioError, validateScenario } from './validate.js';
 
 /** The package's `scenarios/` folder (built-in scenarios, their certificates, the schema). */
-export const SCENARIOS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scenarios');
+export const SCENARIOS_DIR = join(packageRoot(), 'scenarios');
 
 /** The scenario `cesim run` runs when none is named (and `npm start`). */
 export const DEFAULT_SCENARIO = 'default';
@@ -45,12 +47,64 @@ export async function loadScenario(ref: string = DEFAULT_SCENARIO): Promise<Load
   const path = resolve(ref);
   if (!existsSync(path)) throw new Error(`scenario file not found: ${ref}`);
   if (isModule(path)) {
-    const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    const mod = await importScenarioModule(path, ref);
     const s = mod.default ?? mod.scenario;
     if (typeof s !== 'object' || s === null) throw new ScenarioError([`${ref}: expected the module to export a scenario object (export default or export const scenario)`]);
     return { scenario: s as Scenario, baseDir: dirname(path), source: path };
   }
   return { scenario: parseJson(readFileSync(path, 'utf8'), path), baseDir: dirname(path), source: path };
+}
+
+const TS_MODULE = /\.(ts|mts|cts)$/;
+
+/**
+ * Imports a scenario module. JavaScript loads with plain Node; a TypeScript module needs a
+ * loader: when Node cannot load it by itself, `tsx` is registered (found from cesim, or from the
+ * project in the working folder), and without `tsx` the error says how to get it.
+ */
+async function importScenarioModule(path: string, ref: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(path).href;
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (e) {
+    if (!TS_MODULE.test(path) || (e as { code?: unknown }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw e;
+  }
+  const api = await findTsx();
+  if (!api) {
+    throw new Error(
+      `${ref} is a TypeScript scenario module and Node cannot load TypeScript by itself: install tsx in your project (npm install --save-dev tsx) and run again, or give the scenario as .json or .js`,
+    );
+  }
+  api.register();
+  // A new URL: Node keeps the failed load of the first one.
+  return (await import(`${url}?tsx`)) as Record<string, unknown>;
+}
+
+interface TsxApi {
+  register(): unknown;
+}
+
+/**
+ * tsx's ESM API: from cesim's own place (its development dependency in a clone, or the project
+ * that installed cesim), else from the project in the working folder (a global cesim); null when
+ * neither has tsx.
+ */
+async function findTsx(): Promise<TsxApi | null> {
+  try {
+    return (await import('tsx/esm/api')) as TsxApi;
+  } catch {
+    // not beside cesim: try the working folder's project
+  }
+  try {
+    const req = createRequire(join(process.cwd(), 'package.json'));
+    const pj = req.resolve('tsx/package.json');
+    const meta = JSON.parse(readFileSync(pj, 'utf8')) as { exports?: Record<string, { import?: { default?: string } }> };
+    const entry = meta.exports?.['./esm/api']?.import?.default;
+    if (typeof entry !== 'string') return null;
+    return (await import(pathToFileURL(join(dirname(pj), entry)).href)) as TsxApi;
+  } catch {
+    return null;
+  }
 }
 
 function parseJson(text: string, file: string): Scenario {

@@ -10,13 +10,14 @@ import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import * as schannel from '../../schannel/index.js';
 import { SspiProcessDetach, onSspiReport } from '../../sspi/index.js';
-import { SeededRandom, getProfile, loadProfile, type DeviceProfile, type DeviceFault, type LeakEntry } from '../../device/index.js';
+import { MemoryDiagnostics, SeededRandom, getProfile, loadProfile, type AllocRecord, type Device, type DeviceProfile, type DeviceFault, type FreeSeries, type LeakEntry } from '../../device/index.js';
 import { Simulation, type EmulatedDevice, type LinkOptions, type WireSegment, type TaskContext } from '../index.js';
 import type { CapturedSegment } from '../capture/index.js';
 import { tcpFlagsFromBits } from '../capture/index.js';
 import type { RunReportData, MemoryTimeline, SequenceMessage } from '../report/index.js';
 import { BUILTIN_PROGRAMS, emptyOutcome, parseTarget, validateParams, type ProgramDefinition, type ProgramOutcome, type ProgramRunContext } from '../programs/index.js';
 import { RecordSequencer } from './tls-records.js';
+import { memorySummary, type DeviceMemorySummary } from './memory.js';
 import { assertionName, validateScenario } from './validate.js';
 import type { AssertionSpec, DeviceSpec, FailureSpec, LinkSpec, LoadedScenario, ProcessSpec, Scenario } from './types.js';
 
@@ -57,7 +58,16 @@ export interface RunOptions {
   keepTrace?: boolean;
   /** Build the HTML report's data. */
   report?: boolean;
+  /** Each device's profile as built (the advisor's unbounded shadow replaces it here). */
+  mapProfile?: (profile: DeviceProfile, group: string) => DeviceProfile;
+  /** Called with each device once it is built, before any program runs (the advisor records demand here). */
+  onDevice?: (name: string, group: string, device: Device) => void;
+  /** Called with every allocation on every device (`--alloc-trace`). */
+  allocTrace?: (device: string, r: AllocRecord) => void;
 }
+
+/** Devices that carry a memory-diagnostics recorder (free-space series, bucket table); the rest report end figures. */
+export const DIAGNOSED_DEVICES = 16;
 
 /** One program's line in the summary. */
 export interface ProgramSummary {
@@ -121,6 +131,8 @@ export interface DeviceSummary {
   faults: DeviceFault[];
   /** Host bytes backing the device's regions. */
   hostCommittedBytes: number;
+  /** Fragmentation, largest free block, stack high-water, bucket table (docs/run-json.md). */
+  memory: DeviceMemorySummary;
 }
 
 /** One assertion's verdict. */
@@ -160,13 +172,14 @@ export interface RunOutcome {
   report?: RunReportData;
 }
 
-let schannelRegistered = false;
-
-/** Registers the Schannel package once per host process (devices made after it list it). */
+/**
+ * Makes sure Schannel's package module is registered in this host process. Importing the
+ * emulator (which imports `cesim/schannel`) already does it; devices list `schannel.dll` through
+ * their profile's `securityPackages`.
+ * @deprecated No longer needed.
+ */
 export function ensureSchannel(): void {
-  if (schannelRegistered) return;
   schannel.registerSchannel();
-  schannelRegistered = true;
 }
 
 type KeyLogHook = (device: EmulatedDevice['device'], cb: (line: string) => void) => () => void;
@@ -271,7 +284,7 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions = {})
     let p: DeviceProfile;
     if (opts.clientProfile !== undefined && isClientSpec(d)) p = typeof opts.clientProfile === 'string' ? getProfile(opts.clientProfile) : opts.clientProfile;
     else p = typeof d.profile === 'string' ? getProfile(d.profile) : loadProfile(d.profile);
-    profiles.set(d, p);
+    profiles.set(d, opts.mapProfile ? opts.mapProfile(p, d.name) : p);
   }
 
   const emulated = new Map<string, EmulatedDevice>();
@@ -294,6 +307,15 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions = {})
     });
     emulated.set(m.name, e);
   }
+
+  // Memory diagnostics: host-side, outside the trace (device/diagnostics.ts).
+  const diags = new Map<string, MemoryDiagnostics>();
+  all.forEach((m, i) => {
+    const dev = emulated.get(m.name)!.device;
+    opts.onDevice?.(m.name, m.group, dev);
+    const trace = opts.allocTrace;
+    if (i < DIAGNOSED_DEVICES || trace) diags.set(m.name, new MemoryDiagnostics(dev, { maxSamples: i < DIAGNOSED_DEVICES ? 256 : 4, ...(trace ? { onAlloc: (r: AllocRecord) => trace(m.name, r) } : {}) }));
+  });
 
   // Forced allocation failures.
   const failureRng = new SeededRandom(`${String(seed)}/alloc-failures`);
@@ -463,8 +485,11 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions = {})
     l.push(...r.leaks);
     leaksByDevice.set(r.member.name, l);
   }
-  const devices: DeviceSummary[] = all.map((m) => {
+  const seriesByDevice = new Map<string, FreeSeries[]>();
+  const devices: DeviceSummary[] = all.map((m, i) => {
     const d = emulated.get(m.name)!.device;
+    const mem = memorySummary(d, i < DIAGNOSED_DEVICES ? (diags.get(m.name) ?? null) : null);
+    if (mem.series.length > 0) seriesByDevice.set(m.name, mem.series);
     const st = d.stats();
     const retained = d.leakReport();
     return {
@@ -497,6 +522,7 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions = {})
       retained: { blocks: retained.length, bytes: retained.reduce((n, e) => n + e.size, 0) },
       faults: [...d.faults],
       hostCommittedBytes: st.hostCommittedBytes,
+      memory: mem.summary,
     };
   });
 
@@ -529,7 +555,7 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions = {})
   if (segments) outcome.segments = segments;
   if (keylogLines !== undefined) outcome.keylogLines = keylogLines;
   if (opts.keepTrace) outcome.traceLines = sim.trace.toJsonLines();
-  if (opts.report) outcome.report = reportData(summary, [...emulated.values()], sequencer!.messages, memory!.timelines());
+  if (opts.report) outcome.report = reportData(summary, [...emulated.values()], sequencer!.messages, memory!.timelines(), seriesByDevice);
   return outcome;
 }
 
@@ -623,7 +649,7 @@ function memoryRecorder(devs: EmulatedDevice[]): { timelines(): MemoryTimeline[]
   };
 }
 
-function reportData(s: RunSummary, devs: EmulatedDevice[], messages: SequenceMessage[], memory: MemoryTimeline[]): RunReportData {
+function reportData(s: RunSummary, devs: EmulatedDevice[], messages: SequenceMessage[], memory: MemoryTimeline[], freeSeries: Map<string, FreeSeries[]>): RunReportData {
   const shown = devs.slice(0, 16);
   const byName = new Map(s.devices.map((d) => [d.name, d]));
   return {
@@ -648,6 +674,10 @@ function reportData(s: RunSummary, devs: EmulatedDevice[], messages: SequenceMes
     leaks: s.devices.flatMap((d) => d.leaks.map((e) => ({ device: d.name, pool: e.pool, addr: e.addr, size: e.size, owner: e.owner, processName: e.processName }))),
     faults: s.devices.flatMap((d) => d.faults.map((f) => ({ device: d.name, ...f }))),
     assertions: s.assertions.map((a) => ({ name: a.name, passed: a.passed, detail: a.detail })),
+    memoryDiagnostics: shown.map((ed) => {
+      const d = byName.get(ed.name)!;
+      return { device: ed.name, series: freeSeries.get(ed.name) ?? [], pools: d.memory.pools, stack: d.memory.stack, buckets: d.memory.buckets ?? [] };
+    }),
   };
 }
 

@@ -12,7 +12,8 @@ import type { CHash } from '@noble/hashes/utils.js';
 import { gcm } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';
-import { p256, p384 } from '@noble/curves/nist.js';
+import { x448 } from '@noble/curves/ed448.js';
+import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { signMessage, verifyMessage } from './signatures.js';
 import type {
   Aead,
@@ -33,7 +34,7 @@ import type {
 export const CPU_PRIMITIVES = [
   'sha1', 'sha256', 'sha384', 'sha512', 'hmac',
   'aes128gcm', 'aes256gcm', 'chacha20poly1305',
-  'x25519.keygen', 'x25519', 'p256.keygen', 'p256.ecdh', 'p384.keygen', 'p384.ecdh',
+  'x25519.keygen', 'x25519', 'x448.keygen', 'x448', 'p256.keygen', 'p256.ecdh', 'p384.keygen', 'p384.ecdh', 'p521.keygen', 'p521.ecdh',
   'random',
 ] as const;
 
@@ -65,6 +66,13 @@ const AEAD_PARAMS: Record<AeadName, { keyLength: number; nonceLength: number; ta
   aes256gcm: { keyLength: 32, nonceLength: 12, tagLength: 16 },
   chacha20poly1305: { keyLength: 32, nonceLength: 12, tagLength: 16 },
 };
+
+/** The NIST curves of the key-exchange groups (RFC 8446 §4.2.7), with their field sizes. */
+const NIST_GROUPS = {
+  secp256r1: { curve: p256, tag: 'p256', fieldLen: 32 },
+  secp384r1: { curve: p384, tag: 'p384', fieldLen: 48 },
+  secp521r1: { curve: p521, tag: 'p521', fieldLen: 66 },
+} as const;
 
 /** Options of {@link NobleCryptoProvider}. */
 export interface NobleCryptoProviderOptions {
@@ -225,6 +233,11 @@ export class NobleCryptoProvider implements CryptoProvider {
         return p256.utils.randomSecretKey(this.random(p256.lengths.seed ?? 48));
       case 'secp384r1':
         return p384.utils.randomSecretKey(this.random(p384.lengths.seed ?? 72));
+      case 'secp521r1':
+        return p521.utils.randomSecretKey(this.random(p521.lengths.seed ?? 98));
+      case 'x448':
+        // X448 private keys are any 56 bytes (clamped by the function, RFC 7748 §5).
+        return this.random(56);
     }
   }
 
@@ -236,28 +249,30 @@ export class NobleCryptoProvider implements CryptoProvider {
     const check = (): void => {
       if (destroyed) throw new Error('key share already destroyed');
     };
-    if (group === 'x25519') {
-      cost.charge('x25519.keygen');
-      const publicKey = x25519.getPublicKey(priv);
+    if (group === 'x25519' || group === 'x448') {
+      const fn = group === 'x25519' ? x25519 : x448;
+      const size = group === 'x25519' ? 32 : 56;
+      cost.charge(`${group}.keygen`);
+      const publicKey = fn.getPublicKey(priv);
       return {
         group,
         publicKey,
         agree(peer: Uint8Array): Uint8Array {
           check();
-          cost.charge('x25519');
-          // RFC 8446 §4.2.8.2: X25519 public values are 32 bytes.
-          if (peer.length !== 32) throw new InvalidKeyShareError('x25519 public value must be 32 bytes');
+          cost.charge(group);
+          // RFC 8446 §4.2.8.2: X25519 public values are 32 bytes, X448 ones 56.
+          if (peer.length !== size) throw new InvalidKeyShareError(`${group} public value must be ${size} bytes`);
           let shared: Uint8Array;
           try {
-            shared = x25519.getSharedSecret(priv, peer);
+            shared = fn.getSharedSecret(priv, peer);
           } catch {
-            throw new InvalidKeyShareError('x25519: invalid public value');
+            throw new InvalidKeyShareError(`${group}: invalid public value`);
           }
-          // RFC 8446 §7.4.2: for X25519, implementations MUST check whether the computed
-          // Diffie-Hellman shared secret is the all-zero value and abort if so.
+          // RFC 8446 §7.4.2: for X25519 and X448, implementations MUST check whether the
+          // computed Diffie-Hellman shared secret is the all-zero value and abort if so.
           let acc = 0;
           for (const b of shared) acc |= b;
-          if (acc === 0) throw new InvalidKeyShareError('x25519: all-zero shared secret');
+          if (acc === 0) throw new InvalidKeyShareError(`${group}: all-zero shared secret`);
           return shared;
         },
         destroy() {
@@ -266,9 +281,7 @@ export class NobleCryptoProvider implements CryptoProvider {
         },
       };
     }
-    const curve = group === 'secp256r1' ? p256 : p384;
-    const tag = group === 'secp256r1' ? 'p256' : 'p384';
-    const fieldLen = group === 'secp256r1' ? 32 : 48;
+    const { curve, tag, fieldLen } = NIST_GROUPS[group];
     cost.charge(`${tag}.keygen`);
     const publicKey = curve.getPublicKey(priv, false);
     return {

@@ -13,7 +13,7 @@ export type HashName = 'sha1' | 'sha256' | 'sha384' | 'sha512';
 export type AeadName = 'aes128gcm' | 'aes256gcm' | 'chacha20poly1305';
 
 /** Key-exchange groups. */
-export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1';
+export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1' | 'secp521r1' | 'x448';
 
 /**
  * Signature schemes by their TLS 1.3 names (RFC 8446 §4.2.3); certificate verification uses

@@ -570,6 +570,11 @@ export abstract class TlsConnection {
   /** Verifies the peer's Finished under its handshake traffic secret and adds it to the transcript. */
   protected verifyPeerFinished(body: Uint8Array, raw: Uint8Array, peerSecret: HandshakeTrafficSecret, peer: 'server' | 'client'): void {
     const fin = FinishedCodec.decode(body);
+    // RFC 8446 §4.4.4: verify_data is Hash.length bytes; a Finished of any other length does not
+    // parse as the message (RFC 8446 §6.2: decode_error), before any MAC comparison.
+    if (fin.verifyData.length !== this.requireSuite().hashLength) {
+      throw new TlsError('decode.malformed', `${peer} Finished of ${fin.verifyData.length} bytes`);
+    }
     const transcript = this.requireTranscript();
     const fk = peerSecret.finishedKey();
     const expected = fk.verifyData(transcript.current());

@@ -42,7 +42,7 @@ export * from './errors.js';
 export * from './memory.js';
 export { createTicketSealer } from './tickets.js';
 export { CLIENT_TRANSITIONS, SERVER_TRANSITIONS, mermaid, type ClientState, type ServerState, type Transition } from './states.js';
-export { CIPHER_SUITES, type CipherSuite, type CipherSuiteName } from './codec/constants.js';
+export { CIPHER_SUITES, GROUP_EXCHANGE, NAMED_GROUPS, type CipherSuite, type CipherSuiteName } from './codec/constants.js';
 export { AlertDescription, AlertLevel } from './codec/alert.js';
 export { schemesForKey } from './util.js';
 

@@ -65,7 +65,7 @@ export const TRAFFIC_KEYS_SIZE = {
 } as const;
 
 /** Modelled size of an ephemeral key pair: private scalar + public value as sent. */
-export const KEY_SHARE_SIZE = { x25519: 32 + 32, secp256r1: 32 + 65, secp384r1: 48 + 97 } as const;
+export const KEY_SHARE_SIZE = { x25519: 32 + 32, x448: 56 + 56, secp256r1: 32 + 65, secp384r1: 48 + 97, secp521r1: 66 + 133 } as const;
 
 /** Largest handshake message the engine buffers (a certificate chain of a few KiB fits easily). */
 export const MAX_HANDSHAKE_MESSAGE = 65536;

@@ -34,6 +34,13 @@ import {
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 
+/**
+ * Groups a server accepts by default, in preference order: every group the engine implements,
+ * so a client whose key share is for a group the server does not take, but which lists one it
+ * does in supported_groups, gets a HelloRetryRequest (RFC 8446 §4.1.4), not handshake_failure.
+ */
+export const DEFAULT_SERVER_GROUPS: readonly GroupName[] = ['x25519', 'secp256r1', 'secp384r1', 'x448', 'secp521r1'];
+
 /** Default ticket lifetime (2 hours, as common servers use). */
 const DEFAULT_TICKET_LIFETIME = 7200;
 
@@ -50,7 +57,8 @@ interface ParsedClientHello {
   suite: CipherSuite;
   clientGroups: number[];
   shares: KeyShareEntry[];
-  sigSchemes: SignatureScheme[];
+  /** The known schemes of signature_algorithms; null when the extension is absent. */
+  sigSchemes: SignatureScheme[] | null;
   serverName: string | null;
   alpn: string[] | null;
   recordSizeLimit: number | null;
@@ -90,7 +98,7 @@ export class TlsServer extends TlsConnection {
   constructor(private readonly config: TlsServerConfig, env: TlsEnv) {
     super(env);
     this.suites = (config.cipherSuites ?? DEFAULT_CIPHER_SUITES).map((n) => CIPHER_SUITES[n]);
-    this.groups = config.groups ?? ['x25519', 'secp256r1'];
+    this.groups = config.groups ?? [...DEFAULT_SERVER_GROUPS];
     this.sigSchemes = config.signatureSchemes ?? [...DEFAULT_SIGNATURE_SCHEMES];
     const t = config.tickets;
     this.sealer = t === undefined ? null : (t.sealer ?? (t.key ? createTicketSealer(env.crypto, t.key) : null));
@@ -170,6 +178,13 @@ export class TlsServer extends TlsConnection {
 
   private parseClientHello(body: Uint8Array, raw: Uint8Array): ParsedClientHello {
     const ch = ClientHelloCodec.decode(body);
+    // RFC 8446 §4.1.2: a TLS 1.3 ClientHello's legacy_version MUST be 0x0303 (versions are
+    // negotiated in supported_versions, §4.2.1), and §D.5: a Hello with legacy_version 0x0300 or
+    // below MUST abort with protocol_version. This server takes any value from 0x0303 up (a
+    // client from the future still offers supported_versions) and refuses everything below.
+    if (ch.legacyVersion < ProtocolVersion.TLS12) {
+      throw new TlsError('incompatible.protocol_version', `ClientHello legacy_version 0x${ch.legacyVersion.toString(16).padStart(4, '0')}`);
+    }
     // RFC 8446 §4.2.1/§D: a ClientHello without extensions/supported_versions is TLS 1.2 or below.
     if (ch.extensions === null) throw new TlsError('incompatible.protocol_version', 'ClientHello without extensions');
     const exts = ch.extensions;
@@ -205,7 +220,8 @@ export class TlsServer extends TlsConnection {
       seen.add(s.group);
     }
     const sa = findExtension(exts, ExtensionType.signature_algorithms);
-    const sigSchemes = sa ? U16ListExt.decode(sa.data).map(signatureSchemeByCode).filter((s): s is SignatureScheme => s !== undefined) : [];
+    // RFC 8446 §4.2.3: unknown schemes are ignored; what remains may be empty.
+    const sigSchemes = sa ? U16ListExt.decode(sa.data).map(signatureSchemeByCode).filter((s): s is SignatureScheme => s !== undefined) : null;
     let serverName: string | null = null;
     const sni = findExtension(exts, ExtensionType.server_name);
     if (sni !== undefined) {
@@ -271,7 +287,9 @@ export class TlsServer extends TlsConnection {
     // RFC 8446 §4.4.2.2 / §9.2: certificate authentication needs signature_algorithms.
     let scheme: SignatureScheme | null = null;
     if (psk === null) {
-      if (p.sigSchemes.length === 0) throw new TlsError('peer.missing_extension', 'signature_algorithms');
+      // RFC 8446 §9.2: certificate authentication without signature_algorithms is missing_extension;
+      // §4.1.1/§4.2.3: one that names no scheme the server can sign with is handshake_failure.
+      if (p.sigSchemes === null) throw new TlsError('peer.missing_extension', 'signature_algorithms');
       scheme = pickScheme(this.config.privateKeySchemes ?? schemesForKey(this.config.privateKey), p.sigSchemes);
       if (scheme === null) throw new TlsError('incompatible.handshake_failure', 'no signature scheme in common');
     }

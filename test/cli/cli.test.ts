@@ -82,8 +82,10 @@ describe('cesim profiles', () => {
     expect(r.stdout).toContain('ce210-tight');
     expect(r.stdout).toMatch(/CPU NEC VR4121 131 MHz; RAM 16\.00 MiB/);
     expect(r.stdout).toMatch(/pool io/);
-    const j = JSON.parse((await cesim('profiles', '--json')).stdout) as { name: string; pools: unknown[] }[];
+    expect(r.stdout).toMatch(/security packages \(HKLM\\Comm\\SecurityProviders\): schannel\.dll/);
+    const j = JSON.parse((await cesim('profiles', '--json')).stdout) as { name: string; pools: unknown[]; securityPackages: string[] }[];
     expect(j.map((p) => p.name)).toEqual(['ce210-handheld', 'ce210-tight']);
+    expect(j.map((p) => p.securityPackages)).toEqual([['schannel.dll'], ['schannel.dll']]);
   });
 });
 
@@ -92,6 +94,12 @@ describe('usage', () => {
     const r = await cesim(cmd, '--help');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^Usage: cesim ${cmd}`));
+  });
+  it.each(['--version', '-V'])('cesim %s prints the version from package.json', async (flag) => {
+    const r = await cesim(flag);
+    expect(r.code).toBe(0);
+    const version = (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    expect(r.stdout).toBe(`cesim ${version}\n`);
   });
   it('cesim --help lists the commands', async () => {
     const r = await cesim('--help');

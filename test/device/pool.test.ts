@@ -320,7 +320,7 @@ describe('stats', () => {
     off1();
     off2();
     p.poolFree(p.poolAlloc('general', 10, 'ev'));
-    expect(allocs).toEqual([{ pool: 'general', addr: a, size: 10, blockSize: 64, owner: { pid: p.pid, tag: 'ev', call: '(none)', timeNs: 0 }, ok: true, forced: false }]);
+    expect(allocs).toEqual([{ pool: 'general', addr: a, size: 10, blockSize: 64, owner: { pid: p.pid, tag: 'ev', call: '(none)', timeNs: 0 }, ok: true, forced: false, fallthrough: false }]);
     expect(frees).toEqual([{ pool: 'general', addr: a, size: 10, blockSize: 64, pid: p.pid, tag: 'ev', timeNs: 0, atExit: false }]);
   });
 });
@@ -351,7 +351,7 @@ describe('forced failures', () => {
     const g = d.stats().pools.find((s) => s.name === 'general')!;
     expect(g).toMatchObject({ failedAllocs: 1, forcedFailures: 1 });
     expect(g.buckets[0]).toMatchObject({ failedAllocs: 1, forcedFailures: 1 });
-    expect(d.stats().failures.recent).toEqual([{ pool: 'general', size: 1, pid: p.pid, tag: 'schannel.y', call: '(none)', timeNs: 0, forced: true }]);
+    expect(d.stats().failures.recent).toEqual([{ pool: 'general', size: 1, pid: p.pid, tag: 'schannel.y', call: '(none)', timeNs: 0, forced: true, cause: 'forced' }]);
     expect(d.stats().owners.find((o) => o.tag === 'schannel.y')!.failedAllocs).toBe(1);
   });
 

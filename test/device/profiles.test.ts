@@ -7,7 +7,7 @@ import { BUILTIN_PROFILES, Device, FixedPool, getProfile, loadProfile, ProfileEr
 const REQUIRED_PRIMITIVES = [
   'sha1', 'sha256', 'sha384', 'sha512', 'md5', 'hmac', 'aes128gcm', 'aes256gcm', 'chacha20poly1305',
   'x25519.keygen', 'x25519', 'p256.keygen', 'p256.ecdh', 'p256.sign', 'p256.verify', 'p384.keygen',
-  'p384.ecdh', 'p384.sign', 'p384.verify', 'ed25519.sign', 'ed25519.verify', 'rsa2048.public',
+  'p384.ecdh', 'p384.sign', 'p384.verify', 'p521.keygen', 'p521.ecdh', 'x448.keygen', 'x448', 'ed25519.sign', 'ed25519.verify', 'rsa2048.public',
   'rsa2048.private', 'rsa3072.public', 'rsa3072.private', 'rsa4096.public', 'rsa4096.private', 'random', 'message',
 ];
 

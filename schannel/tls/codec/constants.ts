@@ -89,7 +89,22 @@ export function cipherSuiteByCode(code: number): CipherSuite | undefined {
 export const NAMED_GROUPS: Readonly<Record<GroupName, number>> = {
   secp256r1: 0x0017,
   secp384r1: 0x0018,
+  secp521r1: 0x0019,
   x25519: 0x001d,
+  x448: 0x001e,
+};
+
+/**
+ * What Schannel reports for each group in `SecPkgContext_ConnectionInfo.dwExchStrength` and
+ * `SecPkgContext_CipherInfo.szExchange`/`dwMinExchangeLen`: the group's size in bits (the
+ * curve's field for NIST curves, the RFC 7748 curve degree for X25519/X448).
+ */
+export const GROUP_EXCHANGE: Readonly<Record<GroupName, { bits: number; name: string }>> = {
+  secp256r1: { bits: 256, name: 'ECDH' },
+  secp384r1: { bits: 384, name: 'ECDH' },
+  secp521r1: { bits: 521, name: 'ECDH' },
+  x25519: { bits: 255, name: 'ECDH_X25519' },
+  x448: { bits: 448, name: 'ECDH_X448' },
 };
 
 /** Group name of a code, if supported. */
