@@ -6,6 +6,7 @@ import { benchDevice } from './device.js';
 import { benchEmulator } from './emulator.js';
 import { benchTls } from './tls.js';
 import { benchScenario } from './scenario.js';
+import { benchNtlm } from './ntlm.js';
 
 interface Figure {
   name: string;
@@ -18,6 +19,7 @@ const suites: [string, () => Promise<Figure[]>][] = [
   ['emulator: scheduler and transport', benchEmulator],
   ['tls: full TLS 1.3 handshakes', benchTls],
   ['scenario: the default scenario and a fleet', benchScenario],
+  ['ntlm: one three-leg NTLM exchange through Security.dll', benchNtlm],
 ];
 
 const json = process.argv.includes('--json');

@@ -38,3 +38,15 @@ export function packageVersion(): string {
 export function runningFromBuild(): boolean {
   return import.meta.url.endsWith('.js');
 }
+
+/**
+ * How to start the worker thread module `name` (e.g. `campaign-worker`) of `emulator/cli/`:
+ * from the build, the compiled worker itself; from the sources, `worker-boot.mjs`, which
+ * registers tsx in the worker first (a worker thread does not inherit the main thread's loader)
+ * and then imports `entry`.
+ */
+export function cliWorker(name: string): { script: URL; entry: string } {
+  const cli = new URL('./cli/', import.meta.url);
+  const entry = new URL(`${name}${runningFromBuild() ? '.js' : '.ts'}`, cli);
+  return { script: runningFromBuild() ? entry : new URL('worker-boot.mjs', cli), entry: entry.href };
+}

@@ -48,6 +48,7 @@ export const TLS_ERROR_STATUS: Readonly<Record<TlsErrorCode, number>> = {
   'incompatible.handshake_failure': SEC_E_ALGORITHM_MISMATCH,
   'incompatible.protocol_version': SEC_E_ALGORITHM_MISMATCH,
   'incompatible.no_application_protocol': SEC_E_APPLICATION_PROTOCOL_MISMATCH,
+  'incompatible.inappropriate_fallback': SEC_E_ALGORITHM_MISMATCH,
   'incompatible.insufficient_security': SEC_E_ALGORITHM_MISMATCH,
   'certificate.bad': SEC_E_CERT_UNKNOWN,
   'certificate.unsupported': SEC_E_CERT_UNKNOWN,

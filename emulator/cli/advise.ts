@@ -13,6 +13,7 @@ import { loadScenario, applyOverrides, DEFAULT_SCENARIO } from '../scenario/inde
 import { helpText, intOption, parseAllocFailureSpec, parseCommand, parseFaultSpec, seedRange, type CommandSpec } from './args.js';
 import { adviseFromDemand, type GroupAdvice, type SeedDemand } from './advise-core.js';
 import type { CampaignWorkerData } from './campaign-core.js';
+import { cliWorker } from '../package-root.js';
 import { replayCommand } from './campaign.js';
 import { digits } from './format.js';
 import type { CliIo } from './io.js';
@@ -47,11 +48,10 @@ export async function demandOnWorkers(data: Omit<CampaignWorkerData, 'entry'>, s
   const demand: SeedDemand[] = [];
   const errors: { seed: number; error: string }[] = [];
   let next = seeds[0];
-  const boot = new URL('./worker-boot.mjs', import.meta.url);
-  const entry = new URL('./advise-worker.ts', import.meta.url).href;
+  const { script, entry } = cliWorker('advise-worker');
   const one = (): Promise<void> =>
     new Promise((resolve, reject) => {
-      const w = new Worker(boot, { workerData: { ...data, entry } satisfies CampaignWorkerData });
+      const w = new Worker(script, { workerData: { ...data, entry } satisfies CampaignWorkerData });
       const feed = (): void => {
         if (next > seeds[1]) {
           void w.terminate().then(() => resolve());

@@ -11,7 +11,7 @@ import cliProgress from 'cli-progress';
 import { hostMonotonicMs } from '../bridge/realtime.js';
 import { loadScenario, applyOverrides, DEFAULT_SCENARIO } from '../scenario/index.js';
 import { helpText, intOption, parseAllocFailureSpec, parseCommand, parseFaultSpec, seedRange, UsageError, type CommandSpec } from './args.js';
-import { runningFromBuild } from '../package-root.js';
+import { cliWorker } from '../package-root.js';
 import { tally, type CampaignTotals, type CampaignWorkerData, type RunVerdict } from './campaign-core.js';
 import { digits } from './format.js';
 import type { CliIo } from './io.js';
@@ -52,14 +52,10 @@ export function replayCommand(ref: string, seed: number, values: Record<string, 
 export async function runCampaign(data: Omit<CampaignWorkerData, 'entry'>, seeds: [number, number], workers: number, onVerdict: (v: RunVerdict) => void): Promise<RunVerdict[]> {
   const verdicts: RunVerdict[] = [];
   let next = seeds[0];
-  // From the build the worker is plain JavaScript; from the sources a small boot file registers
-  // tsx in the worker first (worker threads do not inherit the main thread's loader).
-  const fromBuild = runningFromBuild();
-  const entry = new URL(fromBuild ? './campaign-worker.js' : './campaign-worker.ts', import.meta.url);
-  const script = fromBuild ? entry : new URL('./worker-boot.mjs', import.meta.url);
+  const { script, entry } = cliWorker('campaign-worker');
   const one = (): Promise<void> =>
     new Promise((resolve, reject) => {
-      const w = new Worker(script, { workerData: { ...data, entry: entry.href } satisfies CampaignWorkerData });
+      const w = new Worker(script, { workerData: { ...data, entry } satisfies CampaignWorkerData });
       let current: number | null = null;
       const feed = (): void => {
         if (next > seeds[1]) {

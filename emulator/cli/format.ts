@@ -78,6 +78,22 @@ function deviceLines(ds: DeviceSummary[], label: string): string[] {
     );
   }
   out.push(`      heap     peak ${digits(Math.max(...ds.map((x) => x.heapPeakBytes))).padStart(7)} B (LocalAlloc, largest process)`);
+  // Fragmentation: the worst largest-free-block and fragmentation over the run per pool (heaps: the worst process).
+  const frag: string[] = [];
+  for (const name of [...d.pools.map((p) => p.name), 'heap']) {
+    const ps = ds.flatMap((x) => x.memory.pools.filter((p) => p.name === name));
+    if (ps.length === 0) continue;
+    const minLargest = Math.min(...ps.map((p) => p.minLargestFreeBytes));
+    const maxFrag = Math.max(...ps.map((p) => p.maxFragmentation));
+    const ff = ps.reduce((n, p) => n + p.fragmentationFailures, 0);
+    frag.push(`${name} ≥ ${digits(minLargest)} B (fragmentation ≤ ${maxFrag.toFixed(2)}${ff > 0 ? `, FRAGMENTATION FAILURES ${digits(ff)}` : ''})`);
+  }
+  if (frag.length > 0) out.push(`      largest free block: ${frag.join(', ')}`);
+  const threads = ds.flatMap((x) => x.memory.stack.threads.map((t) => ({ dev: x.name, t })));
+  if (threads.length > 0) {
+    const w = threads.reduce((a, b) => (b.t.peakBytes > a.t.peakBytes ? b : a));
+    out.push(`      stack high-water ${digits(w.t.peakBytes)} B of ${digits(d.memory.stack.budgetBytes)} B (${pct(w.t.peakBytes, d.memory.stack.budgetBytes)}; ${ds.length > 1 ? `${w.dev} ` : ''}${w.t.name} in ${w.t.call}, ${w.t.at})${d.memory.stack.checked ? '' : '; not enforced (stackCheck off)'}`);
+  }
   const top = d.cpu.byPrimitive.filter((x) => x.ns > 0).slice(0, 4);
   if (top.length > 0) out.push(`      CPU by primitive: ${top.map((x) => `${x.primitive} ×${digits(x.calls)} ${fmtNs(x.ns)}`).join(', ')}${d.cpu.byPrimitive.length > top.length ? ', …' : ''}`);
   const leaks = ds.flatMap((x) => x.leaks.map((e) => ({ dev: x.name, e })));

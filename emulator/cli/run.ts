@@ -9,8 +9,10 @@ import { writePcap } from '../capture/index.js';
 import { writeReport } from '../report/index.js';
 import { hostMonotonicMs } from '../bridge/realtime.js';
 import { applyOverrides, loadScenario, runScenario, DEFAULT_SCENARIO, type RunOptions, type RunSummary } from '../scenario/index.js';
+import { BudgetError, budgetsFromFile, evaluateBudget, type BudgetSpec } from '../scenario/budget.js';
 import { UsageError, helpText, parseAllocFailureSpec, parseCommand, parseFaultSpec, seedOption, type CommandSpec } from './args.js';
 import { formatSummary } from './format.js';
+import { adviseFromDemand, demandOfSeed, type GroupAdvice } from './advise-core.js';
 import type { CliIo } from './io.js';
 
 /** The `run` command's options. */
@@ -30,6 +32,9 @@ export const RUN_COMMAND: CommandSpec = {
     set: { type: 'string', multiple: true, value: 'PATH=VALUE', description: 'override a scenario field, e.g. devices[1].count=50' },
     faults: { type: 'string', value: 'SPEC', description: 'extra link impairments on every link: loss=P,reorder=P,duplicate=P,corrupt=P,jitter=MS' },
     'alloc-failures': { type: 'string', value: 'SPEC', description: 'forced allocation failures on every device: p=P or nth=A..B, with tag=GLOB, pool=NAME, devices=a+b' },
+    advise: { type: 'boolean', description: "also run on unbounded shadow pools and print the pool-size advisor's buckets for this seed (cesim advise runs many seeds); in the report and --json" },
+    budget: { type: 'string', value: 'FILE.json', description: 'memory budgets (docs/memory-diagnostics.md): a breach fails the run (exit 1) naming the device, pool or owner' },
+    'alloc-trace': { type: 'string', value: 'FILE', description: 'write every allocation as JSON lines: time, device, process, owner tag, call, pool, size, bucket, fall-through, result' },
   },
   notes: 'Built-in scenarios: `cesim scenarios`. Exit codes: 0 pass, 1 an assertion failed or the run broke, 2 bad usage.',
 };
@@ -89,11 +94,57 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   if (values.pcap) opts.pcap = true;
   if (values.keylog) opts.keylog = true;
   if (values.trace) opts.keepTrace = true;
+  let budgets: { budgets: BudgetSpec[]; baseDir: string } | null = null;
+  if (typeof values.budget === 'string') {
+    try {
+      budgets = budgetsFromFile(values.budget);
+    } catch (e) {
+      if (e instanceof BudgetError) throw new UsageError(`run: --budget: ${e.message}`);
+      throw e;
+    }
+  }
+  const allocLines: string[] = [];
+  if (typeof values['alloc-trace'] === 'string') opts.allocTrace = (device, r) => void allocLines.push(JSON.stringify({ device, ...r }));
   const t0 = hostMonotonicMs();
   const out = await runScenario(loaded, opts);
   const wallMs = hostMonotonicMs() - t0;
   const s = out.summary;
+  if (budgets) {
+    const verdicts = budgets.budgets.map((b) => {
+      const v = evaluateBudget(b, s, budgets.baseDir);
+      return { ...v, name: `budget ${v.name}` };
+    });
+    s.assertions.push(...verdicts);
+    if (s.result === 'pass' && verdicts.some((v) => !v.passed)) s.result = 'fail';
+    if (out.report) {
+      out.report.assertions.push(...verdicts);
+      out.report.meta.result = s.result;
+    }
+  }
+  let advice: GroupAdvice[] | null = null;
+  if (values.advise) {
+    const seed = typeof s.seed === 'number' ? s.seed : 1;
+    const base: RunOptions = { ...opts };
+    delete base.report;
+    delete base.pcap;
+    delete base.keylog;
+    delete base.keepTrace;
+    delete base.allocTrace;
+    advice = adviseFromDemand([await demandOfSeed(loaded, seed, base)]);
+    if (out.report) {
+      out.report.advice = advice.map((g) => ({
+        group: g.group,
+        profile: g.profile,
+        pools: g.pools.map((p) => ({
+          pool: p.pool,
+          builtIn: { buckets: p.builtIn.buckets, regionBytes: p.builtIn.regionBytes, failures: p.builtIn.replay.failures, unusedBytes: p.builtIn.unusedBytes },
+          advised: { buckets: p.advised.buckets.map((b) => ({ blockSize: b.blockSize, count: b.count, minCount: b.minCount, worstRun: b.worstRun })), regionBytes: p.advised.regionBytes },
+        })),
+      }));
+    }
+  }
   if (typeof values.report === 'string' && out.report) await writeReport(values.report, out.report);
+  if (typeof values['alloc-trace'] === 'string') await writeFile(values['alloc-trace'], allocLines.map((l) => `${l}\n`).join(''));
   if (typeof values.pcap === 'string' && out.segments) await writePcap(values.pcap, out.segments);
   if (typeof values.trace === 'string' && out.traceLines !== undefined) await writeFile(values.trace, out.traceLines);
   if (typeof values.keylog === 'string') {
@@ -107,8 +158,17 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
     );
     if (lines === null) io.stderr('cesim run: --keylog: Schannel does not export onSchannelKeyLog yet; the key log holds no secrets\n');
   }
-  if (values.json) io.stdout(JSON.stringify({ ...s, hostTimeMs: Math.round(wallMs) }, null, 2) + '\n');
-  else io.stdout(formatSummary(s, wallMs));
+  if (values.json) io.stdout(JSON.stringify({ ...s, ...(advice ? { advice } : {}), hostTimeMs: Math.round(wallMs) }, null, 2) + '\n');
+  else {
+    io.stdout(formatSummary(s, wallMs));
+    if (advice) {
+      io.stdout('\nPool-size advisor (this seed; cesim advise runs many)\n');
+      for (const g of advice) {
+        io.stdout(`  ${g.group} (${g.profile}): ${g.advisedBytes.toLocaleString('en-US')} B of pools advised vs ${g.builtInBytes.toLocaleString('en-US')} B in the profile\n`);
+        for (const p of g.pools) io.stdout(`    ${p.pool.padEnd(8)} ${p.advised.buckets.map((b) => `${b.blockSize}×${b.count}`).join(', ')}\n`);
+      }
+    }
+  }
   const msg = failureMessage(s);
   if (msg) {
     io.stderr(`cesim run: ${msg}\n`);

@@ -281,6 +281,7 @@ export class StreamSocket {
       const tcb = this.tcb;
       const unread = tcb.readable;
       this.emit('sock.close', { local: tcb.localPort, remote: `${formatIpv4(tcb.remoteIp)}:${tcb.remotePort}`, unread });
+      tcb.orphan();
       if (unread > 0) tcb.reset('closed with unread data');
       else tcb.shutdownSend();
     }

@@ -396,6 +396,8 @@ export class Tcb {
   private srtt = -1;
   private rttvar = 0;
   private retries = 0;
+  /** Set by {@link orphan}: the handle is closed and received data has no reader. */
+  private orphaned = false;
   private timer: QueuedEvent | null = null;
   private timingOff = -1;
   private timingAt = 0;
@@ -532,6 +534,14 @@ export class Tcb {
       default:
         return;
     }
+  }
+
+  /**
+   * The application closed its handle (`closesocket`): nothing will read again, so new data
+   * from the peer ends the connection with RST (RFC 1122 §4.2.2.13).
+   */
+  orphan(): void {
+    this.orphaned = true;
   }
 
   /** Abortive close: sends RST and forgets the connection (closing with unread data does this, RFC 2525 §2.17). */
@@ -797,6 +807,13 @@ export class Tcb {
 
     let needAck = false;
     let delivered = false;
+    if (len > 0 && this.orphaned && segOff + len > this.rcvNxt) {
+      // RFC 1122 §4.2.2.13: new data received after CLOSE is lost; the TCP sends RST to say so
+      // (Windows does), so a peer still sending sees WSAECONNRESET instead of probing a
+      // closed window for ever.
+      this.reset('data after close');
+      return;
+    }
     if (len > 0) {
       needAck = true;
       if (RECEIVES_DATA.has(this.state) || segOff + len <= this.rcvNxt) delivered = this.acceptData(segOff, seg.payload);

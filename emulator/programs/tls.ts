@@ -160,10 +160,11 @@ export const tlsClient: ProgramDefinition = {
     for (let i = 0; i < Number(params.connections); i++) {
       const s = await ctx.connect(address, target.port);
       if (s.lastError !== 0) {
-        s.close();
+        // WSAGetLastError() before closesocket: a successful close resets the last error.
         total.ok = false;
         total.status = wsaErrorName(s.lastError);
         total.detail = `connect ${String(params.connect)}: ${total.status}`;
+        s.close();
         break;
       }
       const { outcome } = await tlsClientExchange(host, new SocketStream(s), {

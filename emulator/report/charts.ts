@@ -19,7 +19,7 @@ import {
   px,
   timeUnitFor,
 } from './format.js';
-import type { CpuPrimitiveCost, MemoryTimeline, ReportNanos, SequenceMessage } from './types.js';
+import type { CpuPrimitiveCost, MemoryTimeline, ReportFreeSeries, ReportNanos, SequenceMessage } from './types.js';
 
 /** Series colours (colour-blind friendly, after Okabe & Ito). */
 const PALETTE = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9'];
@@ -37,7 +37,7 @@ function attrs(a: Record<string, string | number | undefined>): string {
     .join('');
 }
 
-function svgOpen(kind: 'sequence' | 'memory' | 'cpu', id: string, width: number, height: number, title: string): string {
+function svgOpen(kind: 'sequence' | 'memory' | 'cpu' | 'fragmentation', id: string, width: number, height: number, title: string): string {
   return (
     `<svg${attrs({ xmlns: 'http://www.w3.org/2000/svg', id, 'data-chart': kind, class: `chart chart-${kind}`, width, height, viewBox: `0 0 ${px(width)} ${px(height)}`, role: 'img', 'aria-labelledby': `${id}-title` })}>` +
     `<title id="${escapeHtml(id)}-title">${escapeHtml(title)}</title>`
@@ -230,6 +230,82 @@ export function memoryChart(id: string, timeline: MemoryTimeline, endNs: ReportN
     parts.push(text(rightSide ? px0 + 6 : px0 - 6, labelY, label, { 'text-anchor': rightSide ? 'start' : 'end', class: 'peak-label' }));
   } else {
     parts.push(text(MEM.left + plotW / 2, MEM.top + plotH / 2, 'no samples', { 'text-anchor': 'middle', class: 'empty' }));
+  }
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fragmentation over time
+// ---------------------------------------------------------------------------------------------
+
+const FRAG = { width: 560, height: 240, left: 70, right: 46, top: 30, bottom: 52 } as const;
+const FRAG_COLOURS = { free: PALETTE[0]!, largest: PALETTE[1]!, fragmentation: PALETTE[2]! } as const;
+
+/**
+ * Draws a pool's or heap's free space over virtual time `0..endNs`: the free total and the
+ * largest free block as step lines (bytes, left axis) and the fragmentation `1 − largest/free`
+ * as a dashed step line (0–1, right axis). A gap between the two byte lines is fragmentation.
+ */
+export function fragmentationChart(id: string, device: string, series: ReportFreeSeries, endNs: ReportNanos): string {
+  const samples = [...series.samples].sort((a, b) => a.timeNs - b.timeNs);
+  const lastT = samples[samples.length - 1]?.timeNs ?? 0;
+  const xMax = Math.max(endNs, lastT, 1);
+  const top = samples.reduce((m, s) => Math.max(m, s.freeBytes), 0);
+  const yTicks = byteTicks(Math.max(top, 1) * 1.08);
+  const yMax = yTicks.ticks[yTicks.ticks.length - 1]!;
+  const plotW = FRAG.width - FRAG.left - FRAG.right;
+  const plotH = FRAG.height - FRAG.top - FRAG.bottom;
+  const x = (t: number): number => FRAG.left + (t / xMax) * plotW;
+  const y = (b: number): number => FRAG.top + plotH - (b / yMax) * plotH;
+  const yf = (f: number): number => FRAG.top + plotH - f * plotH;
+  const what = series.pool === 'heap' ? `heap of ${series.process ?? `pid ${series.pid}`}` : series.pool;
+  const title = `${device} · ${what}: free space`;
+  const parts: string[] = [svgOpen('fragmentation', id, FRAG.width, FRAG.height, `Free bytes, largest free block and fragmentation of ${device} ${what} over virtual time`)];
+  parts.push(text(FRAG.left, 18, title, { class: 'chart-title' }));
+  for (const v of yTicks.ticks) {
+    parts.push(line(FRAG.left, y(v), FRAG.left + plotW, y(v), { stroke: GRID_COLOUR, 'stroke-width': 1, class: 'grid' }));
+    parts.push(text(FRAG.left - 6, y(v) + 4, formatBytes(v), { 'text-anchor': 'end', class: 'tick' }));
+  }
+  for (const f of [0, 0.5, 1]) parts.push(text(FRAG.left + plotW + 6, yf(f) + 4, f.toFixed(1), { 'text-anchor': 'start', class: 'tick' }));
+  const unit = timeUnitFor(xMax);
+  const xTicks = niceTicks(xMax, 5);
+  for (const t of xTicks.ticks) {
+    if (t > xMax * 1.0001) break;
+    parts.push(line(x(t), FRAG.top + plotH, x(t), FRAG.top + plotH + 4, { stroke: AXIS_COLOUR }));
+    parts.push(text(x(t), FRAG.top + plotH + 16, formatTimeTick(t, unit, xTicks.step), { 'text-anchor': 'middle', class: 'tick' }));
+  }
+  parts.push(text(FRAG.left + plotW, FRAG.top + plotH + 30, `virtual time (${unit.name})`, { 'text-anchor': 'end', class: 'axis-title' }));
+  parts.push(line(FRAG.left, FRAG.top, FRAG.left, FRAG.top + plotH, { stroke: AXIS_COLOUR }));
+  parts.push(line(FRAG.left, FRAG.top + plotH, FRAG.left + plotW, FRAG.top + plotH, { stroke: AXIS_COLOUR }));
+  parts.push(line(FRAG.left + plotW, FRAG.top, FRAG.left + plotW, FRAG.top + plotH, { stroke: AXIS_COLOUR }));
+  if (samples.length === 0) {
+    parts.push(text(FRAG.left + plotW / 2, FRAG.top + plotH / 2, 'no samples', { 'text-anchor': 'middle', class: 'empty' }));
+  } else {
+    // Each value holds from its sample to the next; before the first sample nothing was recorded.
+    const step = (f: (s: (typeof samples)[number]) => number): string => {
+      let d = `M${px(x(samples[0]!.timeNs))} ${px(f(samples[0]!))}`;
+      for (const s of samples.slice(1)) d += ` H${px(x(s.timeNs))} V${px(f(s))}`;
+      return `${d} H${px(x(xMax))}`;
+    };
+    parts.push(`<path${attrs({ d: step((s) => y(s.freeBytes)), fill: 'none', stroke: FRAG_COLOURS.free, 'stroke-width': 1.8, class: 'free' })}/>`);
+    parts.push(`<path${attrs({ d: step((s) => y(s.largestFreeBytes)), fill: 'none', stroke: FRAG_COLOURS.largest, 'stroke-width': 1.8, class: 'largest' })}/>`);
+    parts.push(`<path${attrs({ d: step((s) => yf(s.fragmentation)), fill: 'none', stroke: FRAG_COLOURS.fragmentation, 'stroke-width': 1.4, 'stroke-dasharray': '5 3', class: 'fragmentation' })}/>`);
+    const worst = samples.reduce((a, b) => (b.largestFreeBytes < a.largestFreeBytes ? b : a));
+    parts.push(`<circle${attrs({ cx: x(worst.timeNs), cy: y(worst.largestFreeBytes), r: 3.5, fill: FRAG_COLOURS.largest, class: 'worst' })}><title>${escapeHtml(`largest free block ${formatBytes(series.minLargestFreeBytes)} at worst`)}</title></circle>`);
+  }
+  // Legend under the axis title.
+  const ly = FRAG.height - 6;
+  const legend: [string, string][] = [
+    [FRAG_COLOURS.free, 'free bytes'],
+    [FRAG_COLOURS.largest, `largest free block (min ${formatBytes(series.minLargestFreeBytes)})`],
+    [FRAG_COLOURS.fragmentation, `fragmentation (max ${series.maxFragmentation.toFixed(2)})`],
+  ];
+  let lx = FRAG.left;
+  for (const [c, label] of legend) {
+    parts.push(line(lx, ly - 4, lx + 14, ly - 4, { stroke: c, 'stroke-width': 2.5 }));
+    parts.push(text(lx + 18, ly, label, { class: 'tick' }));
+    lx += 26 + label.length * 5.6;
   }
   parts.push('</svg>');
   return parts.join('');

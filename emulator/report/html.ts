@@ -7,7 +7,7 @@
  */
 
 import { writeFile } from 'node:fs/promises';
-import { cpuChart, memoryChart, sequenceChart } from './charts.js';
+import { cpuChart, fragmentationChart, memoryChart, sequenceChart } from './charts.js';
 import { escapeHtml, formatAddr, formatBytes, formatNs, formatPercent, groupDigits, slug } from './format.js';
 import type { RunReportData } from './types.js';
 
@@ -50,6 +50,16 @@ export function validateReportData(data: RunReportData): string[] {
       count(`cpu[${i}].primitives[${j}].cycles`, p.cycles);
       count(`cpu[${i}].primitives[${j}].ns`, p.ns);
     });
+  });
+  (data.memoryDiagnostics ?? []).forEach((m, i) => {
+    known(`memoryDiagnostics[${i}]`, m.device);
+    m.series.forEach((sr, j) =>
+      sr.samples.forEach((x, k) => {
+        time(`memoryDiagnostics[${i}].series[${j}].samples[${k}]`, x.timeNs);
+        count(`memoryDiagnostics[${i}].series[${j}].samples[${k}].freeBytes`, x.freeBytes);
+        if (!(x.fragmentation >= 0 && x.fragmentation <= 1)) problems.push(`memoryDiagnostics[${i}].series[${j}].samples[${k}].fragmentation: ${x.fragmentation} is not in [0, 1]`);
+      }),
+    );
   });
   data.leaks.forEach((l, i) => known(`leaks[${i}]`, l.device));
   data.faults.forEach((f, i) => known(`faults[${i}]`, f.device));
@@ -213,6 +223,101 @@ export function renderReport(data: RunReportData): string {
       out.push(`<figure>${memoryChart(ids.take(`chart-memory-${slug(d.name)}-${slug(t.pool)}`), t, meta.endTimeNs)}</figure>`);
     }
     out.push('</div>');
+  }
+  out.push('</section>');
+
+  // Memory diagnostics: fragmentation over time, stack high-water, the bucket table, the advisor.
+  const diags = (data.memoryDiagnostics ?? []).filter((m) => m.series.length + m.pools.length + m.stack.threads.length > 0);
+  out.push('<section id="fragmentation"><h2>Fragmentation and stack</h2>');
+  out.push('<p class="lede">Free bytes and the largest free block over virtual time (a gap between them is fragmentation, drawn dashed on the right axis as 1 − largest/free; each point is the worst of the allocations it covers), the worst figures per pool and heap, the stack high-water mark per thread, and which bucket each owner’s allocations used.</p>');
+  if (diags.length === 0) out.push('<p class="empty">No memory diagnostics recorded.</p>');
+  for (const m of diags) {
+    out.push(`<h3>${e(m.device)}</h3>`);
+    const shownSeries = m.series.filter((sr) => sr.samples.length > 0);
+    if (shownSeries.length > 0) {
+      out.push('<div class="charts">');
+      for (const sr of shownSeries) out.push(`<figure>${fragmentationChart(ids.take(`chart-frag-${slug(m.device)}-${slug(sr.pool === 'heap' ? `heap-${sr.pid ?? ''}` : sr.pool)}`), m.device, sr, meta.endTimeNs)}</figure>`);
+      out.push('</div>');
+    }
+    out.push(
+      table(
+        ['Pool', 'Free at end', 'Largest free at end', 'Smallest largest-free', 'Worst fragmentation', 'Fragmentation failures', 'Failed allocations'],
+        m.pools.map((p) => [
+          e(p.name === 'heap' ? `heap (${p.process ?? `pid ${p.pid}`})` : p.name),
+          tdNum(e(formatBytes(p.freeBytes))),
+          tdNum(e(formatBytes(p.largestFreeBytes))),
+          tdNum(e(formatBytes(p.minLargestFreeBytes))),
+          tdNum(e(p.maxFragmentation.toFixed(2))),
+          tdNum(p.fragmentationFailures > 0 ? `<span class="bad">${e(groupDigits(p.fragmentationFailures))}</span>` : '0'),
+          tdNum(e(groupDigits(p.failedAllocs))),
+        ]),
+        'No pools.',
+        'fragmentation',
+        [1, 2, 3, 4, 5, 6],
+      ),
+    );
+    out.push(
+      table(
+        ['Thread', 'Stack high-water', 'Of budget', 'Deepest in', 'Call'],
+        m.stack.threads.map((t) => [
+          e(`${t.name} (pid ${t.pid})`),
+          tdNum(e(formatBytes(t.peakBytes))),
+          tdNum(t.peakBytes > m.stack.budgetBytes ? `<span class="bad">${e(formatPercent(t.peakBytes, m.stack.budgetBytes))}</span>` : e(formatPercent(t.peakBytes, m.stack.budgetBytes))),
+          `<code>${e(t.at)}</code>`,
+          `<code>${e(t.call)}</code>`,
+        ]),
+        'No stack use modelled.',
+        'stack',
+        [1, 2],
+      ),
+    );
+    out.push(`<p class="lede">Stack budget ${e(formatBytes(m.stack.budgetBytes))} per thread (CE default 64 KiB)${m.stack.checked ? ', enforced: overflow is a device fault' : ', not enforced (stackCheck off)'}.</p>`);
+    const rows = [...m.buckets].sort((a, b) => b.wasteBytes - a.wasteBytes || (a.tag < b.tag ? -1 : 1)).slice(0, 40);
+    out.push(
+      table(
+        ['Pool', 'Owner tag', 'Bucket', 'Allocations', 'Requested', 'At block size', 'Waste', 'Fall-through', 'Requests'],
+        rows.map((b) => [
+          e(b.pool),
+          `<code>${e(b.tag)}</code>`,
+          tdNum(e(formatBytes(b.blockSize))),
+          tdNum(e(groupDigits(b.allocs))),
+          tdNum(e(formatBytes(b.requestedBytes))),
+          tdNum(e(formatBytes(b.blockBytes))),
+          tdNum(e(`${formatBytes(b.wasteBytes)} (${formatPercent(b.wasteBytes, b.blockBytes)})`)),
+          tdNum(e(groupDigits(b.fallthrough))),
+          tdNum(e(b.minRequest === b.maxRequest ? formatBytes(b.minRequest) : `${formatBytes(b.minRequest)}–${formatBytes(b.maxRequest)}`)),
+        ]),
+        'No allocations recorded.',
+        'buckets',
+        [2, 3, 4, 5, 6, 7, 8],
+      ),
+    );
+    if (m.buckets.length > rows.length) out.push(`<p class="lede">${e(`The ${rows.length} rows that waste most of ${m.buckets.length}; cesim run --json has them all.`)}</p>`);
+  }
+  if (data.advice && data.advice.length > 0) {
+    out.push('<h3>Pool-size advisor</h3>');
+    out.push('<p class="lede">The smallest buckets under which this run’s allocations all succeed (cesim advise runs many seeds), beside the profile’s.</p>');
+    const bk = (bs: { blockSize: number; count: number }[]): string => bs.map((b) => `${groupDigits(b.blockSize)}×${b.count}`).join(', ');
+    out.push(
+      table(
+        ['Group', 'Pool', 'Profile buckets', 'Profile bytes', 'Profile lacks', 'Unused at peak', 'Advised buckets', 'Advised bytes'],
+        data.advice.flatMap((a) =>
+          a.pools.map((p, i) => [
+            i === 0 ? `<strong>${e(a.group)}</strong> <code>${e(a.profile)}</code>` : '',
+            e(p.pool),
+            `<code>${e(bk(p.builtIn.buckets))}</code>`,
+            tdNum(e(formatBytes(p.builtIn.regionBytes))),
+            tdNum(p.builtIn.failures > 0 ? `<span class="bad">${e(`${p.builtIn.failures} failed`)}</span>` : 'nothing'),
+            tdNum(e(formatBytes(p.builtIn.unusedBytes))),
+            `<code>${e(bk(p.advised.buckets))}</code>`,
+            tdNum(e(formatBytes(p.advised.regionBytes))),
+          ]),
+        ),
+        'No advice.',
+        'advice',
+        [3, 4, 5, 7],
+      ),
+    );
   }
   out.push('</section>');
 

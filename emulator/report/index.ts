@@ -19,7 +19,15 @@ export type {
   ReportFault,
   ReportAssertion,
   RunReportData,
+  ReportFreeSample,
+  ReportFreeSeries,
+  ReportPoolFragmentation,
+  ReportStackThread,
+  ReportBucketUse,
+  ReportMemoryDiagnostics,
+  ReportPoolAdvice,
+  ReportAdvice,
 } from './types.js';
 export { renderReport, writeReport, validateReportData } from './html.js';
-export { sequenceChart, memoryChart, cpuChart } from './charts.js';
+export { sequenceChart, memoryChart, cpuChart, fragmentationChart } from './charts.js';
 export { escapeHtml, formatNs, formatBytes } from './format.js';

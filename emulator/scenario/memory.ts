@@ -32,6 +32,8 @@ export interface PoolMemorySummary {
 export interface DeviceMemorySummary {
   pools: PoolMemorySummary[];
   stack: { budgetBytes: number; checked: boolean; peakBytes: number; threads: StackHighWater[] };
+  /** Peak bytes per owner tag (pools and heap together), by process name: what `peak-not-above-baseline` compares. */
+  ownerPeaks: { process: string; tag: string; peakBytes: number }[];
   /** Whether the figures over time come from a diagnostics recorder (the first 16 devices). */
   sampled: boolean;
   /** Allocations per owner and bucket: requested versus block bytes (sampled devices only). */
@@ -77,8 +79,10 @@ export function memorySummary(device: Device, diag: MemoryDiagnostics | null): {
       peakBytesRequested: h.peakBytesRequested,
     });
   }
+  const procName = new Map(st.processes.map((p) => [p.pid, p.name]));
   const summary: DeviceMemorySummary = {
     pools,
+    ownerPeaks: st.owners.filter((o) => o.peakBytes > 0).map((o) => ({ process: procName.get(o.pid) ?? `pid ${o.pid}`, tag: o.tag, peakBytes: o.peakBytes })),
     stack: { ...st.stack, peakBytes: st.stack.threads.reduce((n, t) => Math.max(n, t.peakBytes), 0) },
     sampled: rep !== null,
   };

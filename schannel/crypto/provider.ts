@@ -9,15 +9,17 @@ import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import type { CHash } from '@noble/hashes/utils.js';
-import { gcm } from '@noble/ciphers/aes.js';
+import { cbc, gcm } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { x448 } from '@noble/curves/ed448.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
-import { signMessage, verifyMessage } from './signatures.js';
+import { rsaDecryptRaw, rsaEncryptPkcs1, signMessage, verifyMessage } from './signatures.js';
 import type {
   Aead,
   AeadName,
+  BlockCipher,
+  BlockCipherName,
   CostSink,
   CryptoProvider,
   GroupName,
@@ -33,7 +35,7 @@ import type {
 /** The primitive names charged to the CPU model (the cost table keys on these exact strings). */
 export const CPU_PRIMITIVES = [
   'sha1', 'sha256', 'sha384', 'sha512', 'hmac',
-  'aes128gcm', 'aes256gcm', 'chacha20poly1305',
+  'aes128gcm', 'aes256gcm', 'chacha20poly1305', 'aes128cbc', 'aes256cbc',
   'x25519.keygen', 'x25519', 'x448.keygen', 'x448', 'p256.keygen', 'p256.ecdh', 'p384.keygen', 'p384.ecdh', 'p521.keygen', 'p521.ecdh',
   'random',
 ] as const;
@@ -218,6 +220,37 @@ export class NobleCryptoProvider implements CryptoProvider {
     };
   }
 
+  /** An AES-CBC cipher without padding (TLS 1.2 CBC suites pad themselves, RFC 5246 §6.2.3.2). */
+  blockCipher(name: BlockCipherName, key: Uint8Array): BlockCipher {
+    const keyLength = name === 'aes128cbc' ? 16 : 32;
+    if (key.length !== keyLength) throw new RangeError(`${name}: key must be ${keyLength} bytes`);
+    const k = key.slice();
+    const cost = this.cost;
+    return {
+      name,
+      keyLength,
+      blockLength: 16,
+      encrypt(iv, data) {
+        cost.charge(name, data.length);
+        return cbc(k, iv, { disablePadding: true }).encrypt(data);
+      },
+      decrypt(iv, data) {
+        cost.charge(name, data.length);
+        return cbc(k, iv, { disablePadding: true }).decrypt(data);
+      },
+    };
+  }
+
+  /** RSAES-PKCS1-v1_5 encryption with padding from the random source. */
+  rsaEncrypt(key: PublicKey, message: Uint8Array): Uint8Array {
+    return rsaEncryptPkcs1(key, message, this.cost, (n) => this.random(n));
+  }
+
+  /** RSADP; the caller checks the padding in constant time. */
+  rsaDecryptRaw(key: PrivateKey, ciphertext: Uint8Array): Uint8Array | null {
+    return rsaDecryptRaw(key, ciphertext, this.cost);
+  }
+
   /** Generates an ephemeral key share from the random source. */
   generateKeyShare(group: GroupName): KeyShare {
     return this.keyShareFromPrivate(group, this.newPrivateScalar(group));
@@ -310,13 +343,13 @@ export class NobleCryptoProvider implements CryptoProvider {
   }
 
   /** Signs with the scheme (delegates to the certificate module's signatures). */
-  sign(scheme: SignatureScheme, key: PrivateKey, message: Uint8Array): Uint8Array {
-    return signMessage(scheme, key, message, this.cost);
+  sign(scheme: SignatureScheme, key: PrivateKey, message: Uint8Array, opts?: { anyCurve?: boolean }): Uint8Array {
+    return signMessage(scheme, key, message, this.cost, undefined, opts);
   }
 
   /** Verifies a signature (delegates to the certificate module's signatures). */
-  verify(scheme: SignatureScheme, key: PublicKey, message: Uint8Array, signature: Uint8Array): boolean {
-    return verifyMessage(scheme, key, message, signature, this.cost);
+  verify(scheme: SignatureScheme, key: PublicKey, message: Uint8Array, signature: Uint8Array, opts?: { anyCurve?: boolean }): boolean {
+    return verifyMessage(scheme, key, message, signature, this.cost, opts);
   }
 
   /** Random bytes from the device stream. */

@@ -144,6 +144,22 @@ function hmacOf(name: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
 // ---------------------------------------------------------------------------------------------
 // Public entry points
 
+/** How a scheme is read. */
+export interface SchemeOptions {
+  /**
+   * TLS 1.2 reading (RFC 5246 §7.4.1.4.1, RFC 8422 §5.1.3): an ECDSA code names the hash only,
+   * so ecdsa_secp256r1_sha256 (0x0403) is "ECDSA with SHA-256" on whatever curve the key has.
+   */
+  anyCurve?: boolean;
+}
+
+function schemeFor(scheme: SignatureScheme, opts: SchemeOptions): SchemeInfo | undefined {
+  const info = SCHEMES[scheme];
+  if (info === undefined || !opts.anyCurve || info.family !== 'ecdsa') return info;
+  const { curve: _curve, ...rest } = info;
+  return rest;
+}
+
 /**
  * Signs `message` with `key` under a TLS signature scheme.
  *
@@ -161,8 +177,9 @@ export function signMessage(
   message: Uint8Array,
   cost: CostSink,
   random?: RandomSource,
+  opts: SchemeOptions = {},
 ): Uint8Array {
-  const info = SCHEMES[scheme];
+  const info = schemeFor(scheme, opts);
   if (info === undefined) throw new SignatureError(`unknown signature scheme ${String(scheme)}`);
   switch (info.family) {
     case 'ecdsa': {
@@ -232,8 +249,9 @@ export function verifyMessage(
   message: Uint8Array,
   signature: Uint8Array,
   cost: CostSink,
+  opts: SchemeOptions = {},
 ): boolean {
-  const info = SCHEMES[scheme];
+  const info = schemeFor(scheme, opts);
   if (info === undefined) return false;
   if (!keyFitsScheme(info, key)) return false;
   return verifySignature(info, key, message, signature, cost);
@@ -461,6 +479,49 @@ function rsaPrivate(key: Extract<PrivateKey, { kind: 'rsa' }>, m: bigint): bigin
   let h = ((m1 - m2) * crt.qInv) % key.p;
   if (h < 0n) h += key.p;
   return m2 + key.q * h;
+}
+
+/**
+ * RSAES-PKCS1-v1_5-ENCRYPT (RFC 8017 §7.2.1): EM = 00 || 02 || PS (non-zero random) || 00 || M,
+ * then RSAEP. `random` fills the padding string; zero bytes are redrawn.
+ * @throws {SignatureError} for a non-RSA key or a message too long for the modulus.
+ */
+export function rsaEncryptPkcs1(key: PublicKey, message: Uint8Array, cost: CostSink, random: (n: number) => Uint8Array): Uint8Array {
+  if (key.kind !== 'rsa' || key.pssOnly === true) throw new SignatureError('RSA encryption needs an rsaEncryption key');
+  const bits = bitLength(key.n);
+  if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS) throw new SignatureError(`RSA modulus of ${bits} bits is outside ${RSA_MIN_BITS}..${RSA_MAX_BITS}`);
+  const k = Math.ceil(bits / 8);
+  // RFC 8017 §7.2.1 step 1: mLen > k − 11 is "message too long".
+  if (message.length > k - 11) throw new SignatureError('message too long for RSAES-PKCS1-v1_5');
+  const em = new Uint8Array(k);
+  em[1] = 0x02;
+  const psLen = k - message.length - 3;
+  let filled = 0;
+  while (filled < psLen) {
+    for (const b of random(psLen - filled)) if (b !== 0 && filled < psLen) em[2 + filled++] = b;
+  }
+  em.set(message, k - message.length);
+  cost.charge(`${rsaCostName(bits)}.public`);
+  const c = rsaPublic(key.n, key.e, os2ip(em));
+  em.fill(0);
+  if (c === null) throw new SignatureError('RSA public operation failed');
+  return i2osp(c, k);
+}
+
+/**
+ * RSADP (RFC 8017 §5.1.2) with the CRT: the k-byte encoded message of `ciphertext`, its padding
+ * not examined (RFC 5246 §7.4.7.1: the caller checks it without branching). Null when the
+ * ciphertext is not k octets or its integer is not below n.
+ */
+export function rsaDecryptRaw(key: PrivateKey, ciphertext: Uint8Array, cost: CostSink): Uint8Array | null {
+  if (key.kind !== 'rsa' || key.pssOnly === true) return null;
+  const bits = bitLength(key.n);
+  const k = Math.ceil(bits / 8);
+  if (ciphertext.length !== k) return null;
+  const c = os2ip(ciphertext);
+  if (c >= key.n) return null;
+  cost.charge(`${rsaCostName(bits)}.private`);
+  return i2osp(rsaPrivate(key, c), k);
 }
 
 /** RFC 8017 §9.2 EMSA-PKCS1-v1_5-ENCODE with mHash already computed (step 1). */

@@ -12,6 +12,21 @@ export type HashName = 'sha1' | 'sha256' | 'sha384' | 'sha512';
 /** AEAD algorithms of the TLS 1.3 cipher suites. */
 export type AeadName = 'aes128gcm' | 'aes256gcm' | 'chacha20poly1305';
 
+/** Block ciphers of the TLS 1.2 CBC suites (RFC 5246 §6.2.3.2), used without padding. */
+export type BlockCipherName = 'aes128cbc' | 'aes256cbc';
+
+/** A CBC cipher bound to a key; the caller pads (TLS padding is not PKCS#7's). */
+export interface BlockCipher {
+  readonly name: BlockCipherName;
+  readonly keyLength: number;
+  /** 16 for AES. */
+  readonly blockLength: number;
+  /** Encrypts whole blocks (length a multiple of blockLength) under `iv`. */
+  encrypt(iv: Uint8Array, data: Uint8Array): Uint8Array;
+  /** Decrypts whole blocks; never throws on content (the caller checks padding and MAC). */
+  decrypt(iv: Uint8Array, data: Uint8Array): Uint8Array;
+}
+
 /** Key-exchange groups. */
 export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1' | 'secp521r1' | 'x448';
 
@@ -106,9 +121,24 @@ export interface CryptoProvider {
   hkdfExtract(name: HashName, salt: Uint8Array, ikm: Uint8Array): Uint8Array;
   hkdfExpand(name: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   aead(name: AeadName, key: Uint8Array): Aead;
+  /** A CBC block cipher bound to a key (TLS 1.2 CBC suites). */
+  blockCipher(name: BlockCipherName, key: Uint8Array): BlockCipher;
+  /**
+   * RSAES-PKCS1-v1_5 encryption (RFC 8017 §7.2.1) of `message` to `key`, the padding string
+   * drawn from the random source (TLS 1.2 static-RSA ClientKeyExchange).
+   */
+  rsaEncrypt(key: PublicKey, message: Uint8Array): Uint8Array;
+  /**
+   * RSADP (RFC 8017 §5.1.2) of `ciphertext`: the k-byte encoded message, padding NOT checked
+   * (the caller checks it in constant time, RFC 5246 §7.4.7.1). Null when the ciphertext is not
+   * k bytes or not below n.
+   */
+  rsaDecryptRaw(key: PrivateKey, ciphertext: Uint8Array): Uint8Array | null;
   generateKeyShare(group: GroupName): KeyShare;
-  sign(scheme: SignatureScheme, key: PrivateKey, message: Uint8Array): Uint8Array;
-  verify(scheme: SignatureScheme, key: PublicKey, message: Uint8Array, signature: Uint8Array): boolean;
+  /** `opts.anyCurve`: the TLS 1.2 reading of ECDSA codes (hash only, any curve). */
+  sign(scheme: SignatureScheme, key: PrivateKey, message: Uint8Array, opts?: { anyCurve?: boolean }): Uint8Array;
+  /** See {@link CryptoProvider.sign} for `opts`. */
+  verify(scheme: SignatureScheme, key: PublicKey, message: Uint8Array, signature: Uint8Array, opts?: { anyCurve?: boolean }): boolean;
   random(length: number): Uint8Array;
   /** Constant-time comparison (MACs, Finished). */
   equal(a: Uint8Array, b: Uint8Array): boolean;

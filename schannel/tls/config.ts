@@ -161,7 +161,11 @@ export type TlsEvent =
   | { type: 'sessionTicket'; ticket: SessionTicket }
   | { type: 'keyUpdate'; direction: 'read' | 'write'; updateRequested: boolean }
   | { type: 'closeNotify' }
-  | { type: 'alert'; level: number; description: number };
+  | { type: 'alert'; level: number; description: number }
+  /** TLS 1.2: the peer asked to renegotiate (client: HelloRequest; Schannel's SEC_I_RENEGOTIATE). */
+  | { type: 'renegotiationRequested' }
+  /** TLS 1.2: the peer's renegotiation was declined with the warning no_renegotiation. */
+  | { type: 'renegotiationRefused' };
 
 /** Result of {@link TlsConnection.receive}. */
 export interface ReceiveResult {

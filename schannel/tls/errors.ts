@@ -59,6 +59,7 @@ export const TLS_ERROR_TABLE = {
   'incompatible.handshake_failure': { kind: 'peer-incompatible', alert: AlertDescription.handshake_failure, doc: 'no common cipher suite, group or signature scheme' },
   'incompatible.protocol_version': { kind: 'peer-incompatible', alert: AlertDescription.protocol_version, doc: 'the peer does not do TLS 1.3' },
   'incompatible.no_application_protocol': { kind: 'peer-incompatible', alert: AlertDescription.no_application_protocol, doc: 'no ALPN protocol in common' },
+  'incompatible.inappropriate_fallback': { kind: 'peer-incompatible', alert: AlertDescription.inappropriate_fallback, doc: 'TLS_FALLBACK_SCSV from a client below the highest version the server supports (RFC 7507)' },
   'incompatible.insufficient_security': { kind: 'peer-incompatible', alert: AlertDescription.insufficient_security, doc: 'the peer offers only parameters weaker than required' },
   'certificate.bad': { kind: 'certificate', certificate: 'bad', alert: AlertDescription.bad_certificate, doc: 'the certificate is corrupt or its signature fails' },
   'certificate.unsupported': { kind: 'certificate', certificate: 'unsupported', alert: AlertDescription.unsupported_certificate, doc: 'the certificate has an unsupported type or key' },

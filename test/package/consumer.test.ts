@@ -270,6 +270,14 @@ describe('the cesim command from the package', () => {
     expect(doc.exceptions).toBe(0);
   }, SLOW);
 
+  it('npx cesim advise starts its workers from the compiled JavaScript', () => {
+    const r = npx(['advise', 'echo-lossy', '--seeds', '1..2', '--workers', '2', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout) as { seeds: number[]; groups: { runs: number }[] };
+    expect(doc.groups.map((g) => g.runs)).toEqual([2, 2]);
+  }, SLOW);
+
   it('a JavaScript scenario module runs; a TypeScript one without tsx says how to get it', () => {
     const scenario = readFileSync(join(project, 'node_modules', 'cesim', 'scenarios', 'echo-lossy.json'), 'utf8');
     writeFileSync(join(project, 'scenario.mjs'), `export default ${scenario};\n`);

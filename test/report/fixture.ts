@@ -159,5 +159,67 @@ export function tlsRunFixture(): RunReportData {
       { name: 'no leaks after DeleteSecurityContext', passed: false, detail: '1 block (4 KiB) tagged <script>alert("x")</script>' },
       { name: 'no device faults', passed: false, detail: 'gateway: double-free' },
     ],
+    memoryDiagnostics: [
+      {
+        device: 'handheld',
+        series: [
+          {
+            pool: 'tls',
+            sizeBytes: 48 * 1024,
+            eventsPerSample: 1,
+            samples: [
+              { timeNs: 100 * US, usedBytes: 4_096, freeBytes: 45_056, largestFreeBytes: 16_384, freeBlocks: 11, fragmentation: 0.6364 },
+              { timeNs: 42 * MS, usedBytes: 41_216, freeBytes: 7_936, largestFreeBytes: 1_024, freeBlocks: 5, fragmentation: 0.871 },
+              { timeNs: 121 * MS, usedBytes: 4_096, freeBytes: 45_056, largestFreeBytes: 16_384, freeBlocks: 11, fragmentation: 0.6364 },
+            ],
+            minLargestFreeBytes: 1_024,
+            maxFragmentation: 0.871,
+          },
+          {
+            pool: 'heap',
+            pid: 3,
+            process: 'browser.exe',
+            sizeBytes: 256 * 1024,
+            eventsPerSample: 2,
+            samples: [
+              { timeNs: 0, usedBytes: 16_384, freeBytes: 245_760, largestFreeBytes: 245_760, freeBlocks: 1, fragmentation: 0 },
+              { timeNs: 42 * MS, usedBytes: 61_440, freeBytes: 200_704, largestFreeBytes: 150_000, freeBlocks: 4, fragmentation: 0.2526 },
+            ],
+            minLargestFreeBytes: 150_000,
+            maxFragmentation: 0.2526,
+          },
+        ],
+        pools: [
+          { name: 'tls', freeBytes: 45_056, largestFreeBytes: 16_384, fragmentation: 0.6364, minLargestFreeBytes: 1_024, maxFragmentation: 0.871, fragmentationFailures: 1, failedAllocs: 1, peakBytesRequested: 41_216 },
+          { name: 'heap', pid: 3, process: 'browser.exe', freeBytes: 241_664, largestFreeBytes: 241_664, fragmentation: 0, minLargestFreeBytes: 150_000, maxFragmentation: 0.2526, fragmentationFailures: 0, failedAllocs: 0, peakBytesRequested: 61_440 },
+        ],
+        stack: {
+          budgetBytes: 65_536,
+          checked: false,
+          peakBytes: 9_088,
+          threads: [
+            { pid: 1, name: 'lsass.exe', peakBytes: 9_088, at: 'rsa2048.private', call: 'AcceptSecurityContext' },
+            { pid: 3, name: 'browser.exe', peakBytes: 384, at: 'frame', call: 'FreeContextBuffer' },
+          ],
+        },
+        buckets: [
+          { pool: 'tls', tag: 'schannel.context#1.recordIn<&>', blockSize: 16_709, allocs: 1, fallthrough: 0, requestedBytes: 4_096, blockBytes: 16_709, wasteBytes: 12_613, minRequest: 4_096, maxRequest: 4_096 },
+          { pool: 'tls', tag: 'schannel.cert', blockSize: 1_024, allocs: 3, fallthrough: 1, requestedBytes: 2_544, blockBytes: 3_072, wasteBytes: 528, minRequest: 848, maxRequest: 848 },
+        ],
+      },
+    ],
+    advice: [
+      {
+        group: 'handheld',
+        profile: 'ce210-handheld',
+        pools: [
+          {
+            pool: 'tls',
+            builtIn: { buckets: [{ blockSize: 1_024, count: 8 }, { blockSize: 16_709, count: 2 }], regionBytes: 42_016, failures: 1, unusedBytes: 17_000 },
+            advised: { buckets: [{ blockSize: 856, count: 3, minCount: 3, worstRun: 'seed 1 handheld' }, { blockSize: 4_104, count: 1, minCount: 1, worstRun: 'seed 1 handheld' }], regionBytes: 6_784 },
+          },
+        ],
+      },
+    ],
   };
 }

@@ -34,6 +34,10 @@ interface PageFacts {
   sequenceLabels: string[];
   assertionRows: number;
   failedRows: number;
+  stackRows: number;
+  bucketRows: number;
+  fragRows: number;
+  adviceRows: number;
   bodyText: string;
   scrollWidth: number;
   clientWidth: number;
@@ -68,6 +72,10 @@ const FACTS = `(() => {
     sequenceLabels: [...document.querySelectorAll('#chart-sequence .msg-label')].map((t) => t.textContent),
     assertionRows: document.querySelectorAll('table.assertions tbody tr').length,
     failedRows: document.querySelectorAll('table.assertions tbody tr.failed').length,
+    stackRows: document.querySelectorAll('table.stack tbody tr').length,
+    bucketRows: document.querySelectorAll('table.buckets tbody tr').length,
+    fragRows: document.querySelectorAll('table.fragmentation tbody tr').length,
+    adviceRows: document.querySelectorAll('table.advice tbody tr').length,
     bodyText: document.body.innerText,
     scrollWidth: document.documentElement.scrollWidth,
     clientWidth: document.documentElement.clientWidth,
@@ -145,6 +153,8 @@ describe.runIf(RUN_CHROMIUM_SUITES)('the run report renders in headless Chromium
       'memory:chart-memory-handheld-tls',
       'memory:chart-memory-handheld-heap',
       'memory:chart-memory-gateway-tls',
+      'fragmentation:chart-frag-handheld-tls',
+      'fragmentation:chart-frag-handheld-heap-3',
       'cpu:chart-cpu-handheld',
       'cpu:chart-cpu-gateway',
     ]);
@@ -171,6 +181,23 @@ describe.runIf(RUN_CHROMIUM_SUITES)('the run report renders in headless Chromium
       expect(c.circles, c.id).toBe(1); // the peak
       expect(c.lines, c.id).toBeGreaterThanOrEqual(5);
     }
+  });
+
+  it('fragmentation charts draw free bytes, the largest free block and fragmentation, with the worst point and a legend', () => {
+    const fx = tlsRunFixture().memoryDiagnostics![0]!;
+    for (const c of facts.charts.filter((x) => x.kind === 'fragmentation')) {
+      expect(c.paths, c.id).toBe(3);
+      expect(c.circles, c.id).toBe(1);
+      expect(c.lines, c.id).toBeGreaterThanOrEqual(3 + 3); // axes + legend swatches
+    }
+    expect(facts.bodyText).toContain('largest free block (min 1 KiB)');
+    expect(facts.bodyText).toContain('fragmentation (max 0.87)');
+    expect(facts.stackRows).toBe(fx.stack.threads.length);
+    expect(facts.bucketRows).toBe(fx.buckets.length);
+    expect(facts.fragRows).toBe(fx.pools.length);
+    expect(facts.adviceRows).toBe(1);
+    expect(facts.bodyText).toMatch(/lsass\.exe \(pid 1\)\s+[\d.,\s]+KiB\s+13\.9%\s+rsa2048\.private\s+AcceptSecurityContext/);
+    expect(facts.bodyText).toMatch(/856×3, 4\s?104×1/);
   });
 
   it('CPU charts draw one bar per primitive', () => {

@@ -43,6 +43,8 @@ describe('renderReport', () => {
       ['memory', 'chart-memory-handheld-tls'],
       ['memory', 'chart-memory-handheld-heap'],
       ['memory', 'chart-memory-gateway-tls'],
+      ['fragmentation', 'chart-frag-handheld-tls'],
+      ['fragmentation', 'chart-frag-handheld-heap-3'],
       ['cpu', 'chart-cpu-handheld'],
       ['cpu', 'chart-cpu-gateway'],
     ]);

@@ -20,6 +20,7 @@ const expected: Record<TlsErrorCode, string> = {
   'incompatible.handshake_failure': 'SEC_E_ALGORITHM_MISMATCH',
   'incompatible.protocol_version': 'SEC_E_ALGORITHM_MISMATCH',
   'incompatible.no_application_protocol': 'SEC_E_APPLICATION_PROTOCOL_MISMATCH',
+  'incompatible.inappropriate_fallback': 'SEC_E_ALGORITHM_MISMATCH',
   'incompatible.insufficient_security': 'SEC_E_ALGORITHM_MISMATCH',
   'certificate.bad': 'SEC_E_CERT_UNKNOWN',
   'certificate.unsupported': 'SEC_E_CERT_UNKNOWN',

@@ -32,6 +32,8 @@ export enum AlertDescription {
   internal_error = 80,
   inappropriate_fallback = 86,
   user_canceled = 90,
+  /** RFC 5246 §7.2.2 (TLS 1.2 only): a renegotiation is declined; a warning. */
+  no_renegotiation = 100,
   missing_extension = 109,
   unsupported_extension = 110,
   unrecognized_name = 112,
