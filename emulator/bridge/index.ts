@@ -166,6 +166,16 @@ export class BridgeDevice implements ProgramHost {
     for (const l of this.traceListeners) l(kind, details);
   }
 
+  /** Polls `ready` every few real milliseconds (the bridge runs in host time). */
+  async waitUntil(ready: () => boolean, timeoutNs: number): Promise<boolean> {
+    const end = this.now() + timeoutNs;
+    while (!ready()) {
+      if (this.now() >= end) return false;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return true;
+  }
+
   /** Listens to the program's trace events (handshake statuses…). */
   onTrace(cb: (kind: string, details: Record<string, string | number | boolean | null>) => void): () => void {
     this.traceListeners.add(cb);

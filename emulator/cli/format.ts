@@ -49,6 +49,10 @@ function programLines(ps: ProgramSummary[], label: string): string[] {
     if (p.handshake) out.push(`      handshake ${fmtNs(p.handshake.totalNs)} = CPU ${fmtNs(p.handshake.cpuNs)} + network/waiting ${fmtNs(p.handshake.networkNs)}`);
     const conns = p.connections !== 1 ? `${p.connections} connection(s)${p.connectionStatuses ? ` (${Object.entries(p.connectionStatuses).map(([k, n]) => `${k} ×${n}`).join(', ')})` : ''}; ` : '';
     out.push(`      ${conns}sent ${fmtBytes(p.bytesSent)}, received ${fmtBytes(p.bytesReceived)} (on the wire ${fmtBytes(p.wireBytesSent)} / ${fmtBytes(p.wireBytesReceived)})${p.firstLine ? `; "${p.firstLine}"` : ''}`);
+    if (p.admission && p.connections > 1) {
+      const a = p.admission;
+      out.push(`      admission: at most ${a.maxHandshakes} handshake(s) and ${a.maxConnections} connection(s) at once; peak ${a.peakHandshakes} / ${a.peakConnections}; ${a.waited} waited for a slot`);
+    }
   } else {
     out.push(`  ${label} ×${digits(ps.length)}  ${p.program}  ${countBy(ps.map((x) => x.status))}`);
     const hs = ps.filter((x) => x.handshake).map((x) => x.handshake!);

@@ -24,6 +24,9 @@ export class TaskProgramHost implements ProgramHost {
   trace(kind: string, details: Record<string, string | number | boolean | null> = {}): void {
     this.ctx.trace(kind, details);
   }
+  async waitUntil(ready: () => boolean, timeoutNs: number): Promise<boolean> {
+    return (await this.ctx.waitFor(() => ready(), timeoutNs)).ok;
+  }
 }
 
 /** An emulated stream socket as a byte stream. */

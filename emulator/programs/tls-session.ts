@@ -81,7 +81,7 @@ import {
   recordSizeLimitSetting,
   type CertContext,
 } from '../../schannel/index.js';
-import type { ByteStream, ProgramHost } from './types.js';
+import type { ByteStream, HandshakeGate, ProgramHost } from './types.js';
 
 /**
  * Size of the handshake receive buffer. Microsoft's WebClient sample uses `IO_BUFFER_SIZE`
@@ -93,6 +93,29 @@ export const HANDSHAKE_IO_BUFFER_BYTES = 16384 + 256 + 5;
 
 /** Receive timeout of every blocking read, ns (as SO_RCVTIMEO): 30 s of (virtual) time. */
 export const DEFAULT_RECV_TIMEOUT_NS = 30_000_000_000;
+
+/** Bytes of a TLS record header (type, legacy version, length: RFC 8446 §5.1). */
+const RECORD_HEADER_BYTES = 5;
+
+const ms = (ns: number): number => Math.round(ns / 1e6);
+
+/**
+ * What a server session enforces against slow or hostile peers (all optional; unset means no
+ * limit beyond the per-read timeout). Each expiry ends the session with its own status name:
+ * `HANDSHAKE_TIMEOUT`, `IDLE_TIMEOUT`, `TOO_SLOW`, `HELLO_TOO_LONG`.
+ */
+export interface SessionLimits {
+  /** The whole handshake must be done within this, ns (not each read). */
+  handshakeTimeoutNs?: number;
+  /** After the handshake: the longest wait for the next record, ns. */
+  idleTimeoutNs?: number;
+  /** The handshake must average at least this many bytes per second once past the grace period. */
+  minHandshakeBytesPerSecond?: number;
+  /** How long the minimum-progress rule waits before it applies, ns. */
+  progressGraceNs?: number;
+  /** Bytes accepted before a whole ClientHello has arrived. */
+  maxHelloBytes?: number;
+}
 
 /** `SEC_E_*` failures that are not SECURITY_STATUS values: what a session reports when the stream failed. */
 export type SessionStatus = string;
@@ -191,6 +214,20 @@ export class TlsSession {
   streamError = '';
   /** The peer closed with close_notify. */
   peerClosed = false;
+  private limits: SessionLimits = {};
+  /** Virtual time the handshake must be done by (Infinity: no deadline; −1: not in a handshake). */
+  private handshakeDeadline = -1;
+  private handshakeStart = 0;
+  /** Where the minimum-progress rule starts counting (the handshake's start, or its admission). */
+  private progressStart = 0;
+  /** The server has seen a whole ClientHello (its first AcceptSecurityContext that wanted no more). */
+  private helloDone = false;
+  /** The buffer length at which an over-long record header was last handed to Schannel. */
+  private oversizeSeenAt = -1;
+  private gate: HandshakeGate | null = null;
+  private inGate = false;
+  /** The gate counts this session among its established connections. */
+  private countedEstablished = false;
 
   constructor(
     readonly host: ProgramHost,
@@ -255,7 +292,11 @@ export class TlsSession {
     return limit === null ? HANDSHAKE_IO_BUFFER_BYTES : Math.max(limit + 5 + 256, 1024);
   }
 
-  private ensureIoBuffer(bytes: number): boolean {
+  /**
+   * Grows the receive buffer to `bytes` (`LocalAlloc` a new one, copy, `LocalFree` the old, as
+   * `LocalReAlloc` would); the buffer never shrinks while the session lives.
+   */
+  private growIoBuffer(bytes: number): boolean {
     if (this.ioBuffer !== 0 && this.ioBufferBytes >= bytes) return true;
     const addr = this.process.LocalAlloc(LMEM_FIXED, bytes);
     if (addr === 0) return false;
@@ -268,26 +309,195 @@ export class TlsSession {
     return true;
   }
 
-  /** Reads more bytes from the stream to the end of the receive buffer; false when the stream failed or closed. */
-  private async readMore(): Promise<boolean> {
-    const room = this.ioBufferBytes - this.cbIoBuffer;
-    if (room <= 0) {
-      this.streamError = 'receive buffer full';
-      return false;
+  /**
+   * Where the buffer must end to hold one more whole record: the records already whole in it
+   * are walked; then either the next record's 5-byte header is still missing (`headerKnown`
+   * false: read the header first) or its length says where the record ends.
+   */
+  private nextRecord(): { end: number; length: number; headerKnown: boolean } {
+    let off = 0;
+    for (;;) {
+      if (this.cbIoBuffer - off < RECORD_HEADER_BYTES) return { end: off + RECORD_HEADER_BYTES, length: 0, headerKnown: false };
+      const h = this.process.read(this.ioBuffer + off + 3, 2);
+      const length = (h[0]! << 8) | h[1]!;
+      const end = off + RECORD_HEADER_BYTES + length;
+      if (end > this.cbIoBuffer) return { end, length, headerKnown: true };
+      off = end;
     }
-    const r = await this.stream.recv(room, this.recvTimeoutNs);
-    if (r.result < 0) {
-      this.streamError = r.error;
-      return false;
+  }
+
+  /** Limits this session enforces while it reads (a server's defences; see {@link SessionLimits}). */
+  setLimits(limits: SessionLimits): void {
+    this.limits = { ...this.limits, ...limits };
+  }
+
+  /** Admits this session's handshake through `gate` once its first bytes arrive. */
+  setGate(gate: HandshakeGate): void {
+    this.gate = gate;
+  }
+
+  /** Marks the handshake over: reads are then held to the idle deadline, not the handshake's. */
+  private endHandshakePhase(): void {
+    this.handshakeDeadline = -1;
+    this.leaveGate(true);
+  }
+
+  private leaveGate(established: boolean): void {
+    if (!this.inGate) return;
+    this.inGate = false;
+    this.countedEstablished = established;
+    this.gate!.leave(established);
+  }
+
+  /**
+   * The first record header of a connection: read into 5 bytes on the stack (as C firmware
+   * would), so an idle or trickling peer holds no heap; then wait for a handshake slot (time
+   * spent waiting does not count against the peer's progress), and only then allocate the
+   * record buffer.
+   */
+  private async firstBytes(): Promise<SessionResult | null> {
+    const header = new Uint8Array(RECORD_HEADER_BYTES);
+    let have = 0;
+    while (have < RECORD_HEADER_BYTES) {
+      const limit = this.readLimitNs();
+      if (limit.ns <= 0) return this.limitFailure(limit.kind);
+      const r = await this.stream.recv(RECORD_HEADER_BYTES - have, limit.ns);
+      if (r.result < 0) {
+        if (r.error === 'WSAETIMEDOUT' && limit.kind !== 'recv') return this.limitFailure(limit.kind);
+        this.streamError = r.error;
+        return this.streamFailure();
+      }
+      if (r.result === 0) {
+        this.streamError = 'connection closed by peer';
+        return this.streamFailure();
+      }
+      header.set(r.data, have);
+      have += r.result;
+      this.wireBytesReceived += r.result;
+      const slow = this.progressFailure();
+      if (slow) return slow;
     }
-    if (r.result === 0) {
-      this.streamError = 'connection closed by peer';
-      return false;
+    if (this.gate && this.handshakeDeadline >= 0 && !this.inGate) {
+      const gate = this.gate;
+      if (!gate.tryEnter()) {
+        this.host.trace('tls.admission-wait', {});
+        gate.waiting();
+        const waitStart = this.host.now();
+        const left = this.readLimitNs();
+        const admitted = await this.host.waitUntil(() => gate.tryEnter(), Math.max(0, left.ns));
+        this.progressStart += this.host.now() - waitStart;
+        if (!admitted) return { status: SEC_E_INTERNAL_ERROR, statusName: 'HANDSHAKE_TIMEOUT', detail: 'no handshake slot came free before the deadline' };
+      }
+      this.inGate = true;
     }
-    this.process.write(this.ioBuffer + this.cbIoBuffer, r.data);
-    this.cbIoBuffer += r.result;
-    this.wireBytesReceived += r.result;
-    return true;
+    if (!this.growIoBuffer(RECORD_HEADER_BYTES)) return this.result(SEC_E_INSUFFICIENT_MEMORY, 'LocalAlloc');
+    this.process.write(this.ioBuffer, header);
+    this.cbIoBuffer = RECORD_HEADER_BYTES;
+    return null;
+  }
+
+  /**
+   * Reads from the stream until the buffer ends with one more whole record, lazily: the buffer
+   * is allocated when the first bytes are due, sized to the record being read (its header
+   * first), and grown only when a record needs more, up to {@link handshakeBufferBytes}. A
+   * header whose length exceeds that is left for Schannel to judge (it answers
+   * record_overflow). Null on success, otherwise why the read ended.
+   */
+  private async readMore(): Promise<SessionResult | null> {
+    const cap = this.handshakeBufferBytes();
+    if (this.ioBuffer === 0) {
+      const failed = await this.firstBytes();
+      if (failed) return failed;
+    }
+    for (;;) {
+      const next = this.nextRecord();
+      if (next.headerKnown && next.end > cap) {
+        // A record longer than the buffer may hold: Schannel sees its header once and answers
+        // record_overflow for a length no TLS version allows (RFC 8446 §5.2); if it wants the
+        // record after all, it cannot be read.
+        if (this.oversizeSeenAt !== this.cbIoBuffer) {
+          this.oversizeSeenAt = this.cbIoBuffer;
+          return null;
+        }
+        this.streamError = 'receive buffer full';
+        return this.streamFailure();
+      }
+      const end = next.end;
+      const want = end;
+      if (!this.growIoBuffer(want)) return this.result(SEC_E_INSUFFICIENT_MEMORY, 'LocalAlloc');
+      const limit = this.readLimitNs();
+      if (limit.ns <= 0) return this.limitFailure(limit.kind);
+      const r = await this.stream.recv(want - this.cbIoBuffer, limit.ns);
+      if (r.result < 0) {
+        if (r.error === 'WSAETIMEDOUT' && limit.kind !== 'recv') return this.limitFailure(limit.kind);
+        this.streamError = r.error;
+        return this.streamFailure();
+      }
+      if (r.result === 0) {
+        this.streamError = 'connection closed by peer';
+        return this.streamFailure();
+      }
+      this.process.write(this.ioBuffer + this.cbIoBuffer, r.data);
+      this.cbIoBuffer += r.result;
+      this.wireBytesReceived += r.result;
+      const slow = this.progressFailure();
+      if (slow) return slow;
+      if (this.cbIoBuffer >= end) return null;
+    }
+  }
+
+  /** The timeout of the next read: the per-read timeout, or what is left of a deadline if sooner. */
+  private readLimitNs(): { ns: number; kind: 'recv' | 'handshake' | 'idle' } {
+    let ns = this.recvTimeoutNs;
+    let kind: 'recv' | 'handshake' | 'idle' = 'recv';
+    const now = this.host.now();
+    if (this.handshakeDeadline >= 0) {
+      const left = this.handshakeDeadline - now;
+      if (left < ns) {
+        ns = left;
+        kind = 'handshake';
+      }
+    } else if (this.limits.idleTimeoutNs !== undefined && this.limits.idleTimeoutNs < ns) {
+      ns = this.limits.idleTimeoutNs;
+      kind = 'idle';
+    }
+    return { ns, kind };
+  }
+
+  private limitFailure(kind: 'recv' | 'handshake' | 'idle'): SessionResult {
+    if (kind === 'handshake') {
+      return { status: SEC_E_INTERNAL_ERROR, statusName: 'HANDSHAKE_TIMEOUT', detail: `handshake not done within ${ms(this.limits.handshakeTimeoutNs ?? 0)} ms (${this.wireBytesReceived} B received)` };
+    }
+    if (kind === 'idle') return { status: SEC_E_INTERNAL_ERROR, statusName: 'IDLE_TIMEOUT', detail: `no record within ${ms(this.limits.idleTimeoutNs ?? 0)} ms` };
+    return { status: SEC_E_INTERNAL_ERROR, statusName: 'WSAETIMEDOUT', detail: 'stream: WSAETIMEDOUT' };
+  }
+
+  /**
+   * The minimum-progress rule and the bound on bytes before the ClientHello is whole: a peer
+   * that sends a byte a second, or kilobytes of something that never becomes a hello, is cut.
+   */
+  private progressFailure(): SessionResult | null {
+    if (this.handshakeDeadline < 0) return null;
+    const { minHandshakeBytesPerSecond: rate, progressGraceNs, maxHelloBytes } = this.limits;
+    if (!this.helloDone && maxHelloBytes !== undefined && this.wireBytesReceived > maxHelloBytes) {
+      return { status: SEC_E_INTERNAL_ERROR, statusName: 'HELLO_TOO_LONG', detail: `${this.wireBytesReceived} B received before a whole ClientHello (limit ${maxHelloBytes} B)` };
+    }
+    if (rate !== undefined && rate > 0) {
+      const elapsed = this.host.now() - this.progressStart;
+      if (elapsed > (progressGraceNs ?? 0) && (this.wireBytesReceived * 1e9) / elapsed < rate) {
+        return { status: SEC_E_INTERNAL_ERROR, statusName: 'TOO_SLOW', detail: `${this.wireBytesReceived} B in ${ms(elapsed)} ms: under ${rate} B/s` };
+      }
+    }
+    return null;
+  }
+
+  /** Starts the handshake clock and its deadline. */
+  private startHandshakePhase(): void {
+    this.handshakeStart = this.host.now();
+    this.progressStart = this.handshakeStart;
+    this.helloDone = false;
+    const t = this.limits.handshakeTimeoutNs;
+    this.handshakeDeadline = t === undefined ? Infinity : this.handshakeStart + t;
   }
 
   /** Sends an output token the package allocated, then frees it with FreeContextBuffer. */
@@ -335,7 +545,7 @@ export class TlsSession {
   }
 
   private async clientHandshakeInner(targetName: string | null, alpn: readonly string[]): Promise<SessionResult> {
-    if (!this.ensureIoBuffer(this.handshakeBufferBytes())) return this.result(SEC_E_INSUFFICIENT_MEMORY, 'LocalAlloc');
+    this.startHandshakePhase();
     const fContextReq =
       ISC_REQ_SEQUENCE_DETECT | ISC_REQ_REPLAY_DETECT | ISC_REQ_CONFIDENTIALITY | ISC_REQ_EXTENDED_ERROR | ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_STREAM;
     const attr = { value: 0 };
@@ -372,7 +582,8 @@ export class TlsSession {
     while (scRet === SEC_I_CONTINUE_NEEDED || scRet === SEC_E_INCOMPLETE_MESSAGE || scRet === SEC_I_INCOMPLETE_CREDENTIALS) {
       if (this.cbIoBuffer === 0 || scRet === SEC_E_INCOMPLETE_MESSAGE) {
         if (doRead) {
-          if (!(await this.readMore())) return this.streamFailure();
+          const failed = await this.readMore();
+          if (failed) return failed;
         } else doRead = true;
       }
       const inBufs = [new SecBuffer(this.cbIoBuffer, SECBUFFER_TOKEN, this.ioBuffer), new SecBuffer(0, SECBUFFER_EMPTY, 0)];
@@ -438,7 +649,7 @@ export class TlsSession {
   }
 
   private async serverHandshakeLoop(mutualAuth: boolean, alpnAddr: number, alpnLen: number): Promise<SessionResult> {
-    if (!this.ensureIoBuffer(this.handshakeBufferBytes())) return this.result(SEC_E_INSUFFICIENT_MEMORY, 'LocalAlloc');
+    this.startHandshakePhase();
     let fContextReq =
       ASC_REQ_SEQUENCE_DETECT | ASC_REQ_REPLAY_DETECT | ASC_REQ_CONFIDENTIALITY | ASC_REQ_EXTENDED_ERROR | ASC_REQ_ALLOCATE_MEMORY | ASC_REQ_STREAM;
     if (mutualAuth) fContextReq |= ASC_REQ_MUTUAL_AUTH;
@@ -447,7 +658,8 @@ export class TlsSession {
     let scRet = SEC_I_CONTINUE_NEEDED;
     while (scRet === SEC_I_CONTINUE_NEEDED || scRet === SEC_E_INCOMPLETE_MESSAGE || scRet === SEC_I_INCOMPLETE_CREDENTIALS) {
       if (this.cbIoBuffer === 0 || scRet === SEC_E_INCOMPLETE_MESSAGE) {
-        if (!(await this.readMore())) return this.streamFailure();
+        const failed = await this.readMore();
+        if (failed) return failed;
       }
       const inBufs = [new SecBuffer(this.cbIoBuffer, SECBUFFER_TOKEN, this.ioBuffer), new SecBuffer(0, SECBUFFER_EMPTY, 0)];
       // The server's ALPN list rides along as a third input buffer, as on Windows.
@@ -466,6 +678,7 @@ export class TlsSession {
         ts,
       );
       this.host.trace('tls.asc', { status: statusName(scRet), input: inBufs[0]!.cbBuffer, output: out0.cbBuffer });
+      if (scRet !== SEC_E_INCOMPLETE_MESSAGE) this.helloDone = true;
       if (scRet === SEC_E_OK || scRet === SEC_I_CONTINUE_NEEDED || (isFailure(scRet) && (attr.value & ASC_RET_EXTENDED_ERROR) !== 0)) {
         if (!(await this.sendToken(out0))) {
           if (!isFailure(scRet)) return this.streamFailure();
@@ -565,16 +778,17 @@ export class TlsSession {
    * (`SEC_I_CONTEXT_EXPIRED`), or a failure.
    */
   async receive(onData: (plaintext: Uint8Array) => boolean): Promise<SessionResult> {
-    if (!this.ensureIoBuffer(this.handshakeBufferBytes())) return this.result(SEC_E_INSUFFICIENT_MEMORY, 'LocalAlloc');
+    this.endHandshakePhase();
     let scRet = SEC_E_OK;
     for (;;) {
       if (this.cbIoBuffer === 0 || scRet === SEC_E_INCOMPLETE_MESSAGE) {
-        if (!(await this.readMore())) {
+        const failed = await this.readMore();
+        if (failed) {
           if (this.streamError === 'connection closed by peer' && this.cbIoBuffer === 0) {
             // The peer closed the stream without close_notify: the data so far stands (HTTP/1.0 reads to EOF).
             return { status: SEC_E_OK, statusName: 'SEC_E_OK', detail: 'closed without close_notify' };
           }
-          return this.streamFailure();
+          return failed;
         }
       }
       const bufs = [
@@ -682,6 +896,9 @@ export class TlsSession {
 
   /** DeleteSecurityContext, FreeCredentialsHandle, and every buffer this session allocated. */
   dispose(): void {
+    this.leaveGate(false);
+    if (this.countedEstablished) this.gate!.closeEstablished();
+    this.countedEstablished = false;
     if (SecIsValidHandle(this.hCtx)) this.sspi.DeleteSecurityContext(this.hCtx);
     if (this.credAcquired) this.sspi.FreeCredentialsHandle(this.hCred);
     this.credAcquired = false;

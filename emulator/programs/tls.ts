@@ -5,9 +5,10 @@
 import { SP_PROT_TLS1_3_CLIENT, SP_PROT_TLS1_3_SERVER, SP_PROT_TLS1_2_CLIENT, SP_PROT_TLS1_2_SERVER } from '../../sspi/index.js';
 import { wsaErrorName, type TaskContext, type StreamSocket } from '../index.js';
 import { SocketStream, TaskProgramHost, spawnThread } from './emulated.js';
-import { parseTarget, type ProgramDefinition, type ProgramRunContext } from './registry.js';
-import { NO_STREAM, TlsSession, type TlsCredentialOptions } from './tls-session.js';
-import { emptyOutcome, type ByteStream, type ProgramHost, type ProgramOutcome } from './types.js';
+import { parseTarget, type ParamSpec, type ProgramDefinition, type ProgramRunContext } from './registry.js';
+import { HANDSHAKE_IO_BUFFER_BYTES, NO_STREAM, TlsSession, type SessionLimits, type TlsCredentialOptions } from './tls-session.js';
+import { emptyOutcome, type ByteStream, type HandshakeGate, type ProgramHost, type ProgramOutcome } from './types.js';
+import type { DeviceProfile } from '../../device/index.js';
 
 const ms = (v: unknown): number => Math.round(Number(v) * 1_000_000);
 const enc = new TextEncoder();
@@ -221,6 +222,82 @@ export interface TlsServerExchange {
   recvTimeoutNs?: number;
   /** Largest request accepted (bytes) before answering anyway. */
   maxRequestBytes?: number;
+  /** Deadlines and progress rules against slow or hostile peers. */
+  limits?: SessionLimits;
+  /** Handshake admission shared by the server's connections. */
+  gate?: HandshakeGate;
+}
+
+/**
+ * Schannel's general-pool bytes per server handshake, for the admission default: the default
+ * scenario's server peaks at 3,036 B for one connection (context, transcript, key schedule,
+ * traffic keys; the credential included), rounded up.
+ */
+export const GENERAL_POOL_BYTES_PER_HANDSHAKE = 3072;
+
+/** A server's admission limits. */
+export interface AdmissionLimits {
+  /** Handshakes in progress at once (a connection counts from its first bytes). */
+  maxHandshakes: number;
+  /** Handshakes in progress plus established connections. */
+  maxConnections: number;
+}
+
+/**
+ * What `profile` can hold at once, the default of `maxHandshakes`/`maxConnections`: a
+ * handshake holds an `io`-pool block (its flight or handshake-message buffer) and about
+ * {@link GENERAL_POOL_BYTES_PER_HANDSHAKE} of the general pool; an established connection can
+ * grow to one full record each way in the process heap (receive buffer and EncryptMessage
+ * buffer, {@link HANDSHAKE_IO_BUFFER_BYTES} each), of which 90 % of the heap is given to them.
+ */
+export function admissionDefaults(profile: DeviceProfile): AdmissionLimits {
+  const pool = (name: string) => profile.pools.find((p) => p.name === name);
+  const usable = (name: string) => pool(name)?.buckets.reduce((n, b) => n + b.blockSize * b.count, 0) ?? 0;
+  const ioBlocks = pool('io')?.buckets.reduce((n, b) => n + b.count, 0) ?? 1;
+  const maxConnections = Math.max(1, Math.floor((profile.heapBytes * 0.9) / (2 * HANDSHAKE_IO_BUFFER_BYTES)));
+  const maxHandshakes = Math.max(1, Math.min(maxConnections, ioBlocks, Math.floor(usable('general') / GENERAL_POOL_BYTES_PER_HANDSHAKE)));
+  return { maxHandshakes, maxConnections };
+}
+
+/** Counts of a server's admission, for its outcome. */
+export interface AdmissionCounts {
+  /** Connections that waited for a handshake slot. */
+  waited: number;
+  /** Most handshakes in progress at once. */
+  peakHandshakes: number;
+  /** Most handshakes plus established connections at once. */
+  peakConnections: number;
+}
+
+/** The handshake gate of one server: slots from {@link AdmissionLimits}. */
+export class AdmissionGate implements HandshakeGate {
+  private handshakes = 0;
+  private established = 0;
+  readonly counts: AdmissionCounts = { waited: 0, peakHandshakes: 0, peakConnections: 0 };
+
+  constructor(readonly limits: AdmissionLimits) {}
+
+  tryEnter(): boolean {
+    if (this.handshakes >= this.limits.maxHandshakes || this.handshakes + this.established >= this.limits.maxConnections) return false;
+    this.handshakes++;
+    this.counts.peakHandshakes = Math.max(this.counts.peakHandshakes, this.handshakes);
+    this.counts.peakConnections = Math.max(this.counts.peakConnections, this.handshakes + this.established);
+    return true;
+  }
+  waiting(): void {
+    this.counts.waited++;
+  }
+  leave(established: boolean): void {
+    this.handshakes--;
+    if (established) this.established++;
+  }
+  closeEstablished(): void {
+    this.established--;
+  }
+  /** Handshakes in progress now. */
+  get inProgress(): number {
+    return this.handshakes;
+  }
 }
 
 /**
@@ -233,6 +310,8 @@ export async function tlsServerExchange(host: ProgramHost, stream: ByteStream, c
   out.connections = 1;
   const session = new TlsSession(host, stream, 'server', x.recvTimeoutNs);
   session.shareCredentials(credSession);
+  if (x.limits) session.setLimits(x.limits);
+  if (x.gate) session.setGate(x.gate);
   try {
     const hs = await session.serverHandshake(x.mutualAuth, x.alpn ?? []);
     out.handshakeNs = session.handshakeNs;
@@ -280,18 +359,43 @@ function serverFail(out: ProgramOutcome, r: { statusName: string; detail?: strin
   return out;
 }
 
-async function serveOne(tctx: TaskContext, s: StreamSocket, cred: TlsSession, rc: ProgramRunContext): Promise<ProgramOutcome> {
+/** The limits a server's parameters set (shared by `tls-server` and `cesim serve`). */
+export function serverLimits(params: Record<string, unknown>): SessionLimits {
+  return {
+    handshakeTimeoutNs: ms(params.handshakeTimeoutMs),
+    idleTimeoutNs: ms(params.idleTimeoutMs),
+    minHandshakeBytesPerSecond: Number(params.minHandshakeBytesPerSecond),
+    progressGraceNs: ms(params.progressGraceMs),
+    maxHelloBytes: Number(params.maxHelloBytes),
+  };
+}
+
+async function serveOne(tctx: TaskContext, s: StreamSocket, cred: TlsSession, rc: ProgramRunContext, gate: AdmissionGate): Promise<ProgramOutcome> {
   try {
     return await tlsServerExchange(new TaskProgramHost(tctx), new SocketStream(s), cred, {
       mutualAuth: rc.params.clientAuth === true,
       alpn: rc.params.alpn as string[],
       responseBytes: Number(rc.params.responseBytes),
       recvTimeoutNs: ms(rc.params.recvTimeoutMs),
+      limits: serverLimits(rc.params),
+      gate,
     });
   } finally {
     s.close();
   }
 }
+
+/** The server's defences, as program parameters (scenario fields; `cesim serve` flags). */
+export const SERVER_DEFENCE_PARAMS = {
+  maxHandshakes: { type: 'integer', description: 'handshakes in progress at once (default: what the device pools hold)', optional: true, min: 1 },
+  maxConnections: { type: 'integer', description: 'handshakes plus established connections at once (default: what the heap holds)', optional: true, min: 1 },
+  maxSockets: { type: 'integer', description: 'accepted sockets at once, idle ones included; beyond it connections wait in the listen backlog', default: 256, min: 1 },
+  handshakeTimeoutMs: { type: 'number', description: 'the whole handshake must be done within this (virtual ms)', default: 20000, min: 1 },
+  idleTimeoutMs: { type: 'number', description: 'after the handshake, the longest wait for the next record (virtual ms)', default: 30000, min: 1 },
+  minHandshakeBytesPerSecond: { type: 'number', description: 'a handshake slower than this on average (after progressGraceMs) is cut', default: 16, min: 0 },
+  progressGraceMs: { type: 'number', description: 'how long the minimum-progress rule waits (virtual ms)', default: 3000, min: 0 },
+  maxHelloBytes: { type: 'integer', description: 'bytes accepted before a whole ClientHello', default: 32768, min: 512 },
+} as const satisfies Record<string, ParamSpec>;
 
 /** The TLS server program. */
 export const tlsServer: ProgramDefinition = {
@@ -311,6 +415,7 @@ export const tlsServer: ProgramDefinition = {
     backlog: { type: 'integer', description: 'listen backlog (default: connections)', optional: true, min: 1 },
     acceptTimeoutMs: { type: 'number', description: 'give up waiting for a connection after this (virtual ms)', default: 60000, min: 1 },
     recvTimeoutMs: { type: 'number', description: 'receive timeout (virtual ms)', default: 30000, min: 1 },
+    ...SERVER_DEFENCE_PARAMS,
   },
   async run(rc: ProgramRunContext): Promise<ProgramOutcome> {
     const { ctx, params } = rc;
@@ -341,17 +446,28 @@ export const tlsServer: ProgramDefinition = {
     let served = 0;
     let open = 0;
     let openAtFirstFailure = -1;
+    const defaults = admissionDefaults(ctx.device.profile);
+    const gate = new AdmissionGate({
+      maxHandshakes: params.maxHandshakes === undefined ? defaults.maxHandshakes : Number(params.maxHandshakes),
+      maxConnections: params.maxConnections === undefined ? defaults.maxConnections : Number(params.maxConnections),
+    });
+    const maxSockets = Number(params.maxSockets);
     while (served < want) {
+      // Beyond maxSockets, connections wait in the listen backlog (and are refused once it is full).
+      if (open >= maxSockets && !(await ctx.waitFor(() => open < maxSockets, ms(params.acceptTimeoutMs))).ok) {
+        out.detail = `accept: ${open} sockets open for ${params.acceptTimeoutMs} ms after ${served} of ${want} connections`;
+        break;
+      }
       const s = await l.accept(ms(params.acceptTimeoutMs));
       if (!s) {
         out.detail = `accept: ${wsaErrorName(l.lastError)} after ${served} of ${want} connections`;
         break;
       }
       served++;
+      open++;
       threads.push(
         spawnThread(ctx, `conn${served}`, async (tctx) => {
-          open++;
-          const o = await serveOne(tctx, s, cred, rc);
+          const o = await serveOne(tctx, s, cred, rc, gate);
           if (!o.ok && openAtFirstFailure < 0) openAtFirstFailure = open;
           open--;
           statuses[o.status] = (statuses[o.status] ?? 0) + 1;
@@ -376,6 +492,7 @@ export const tlsServer: ProgramDefinition = {
     await ctx.waitFor(Promise.all(threads));
     cred.dispose();
     out.connectionStatuses = statuses;
+    out.admission = { ...gate.limits, ...gate.counts };
     if (openAtFirstFailure > 0) out.detail = `first failure with ${openAtFirstFailure} connection(s) open${out.detail ? `; ${out.detail}` : ''}`;
     const bad = Object.keys(statuses).filter((k) => k !== 'SEC_E_OK');
     out.status = served < want ? 'WSAETIMEDOUT' : bad.length > 0 ? bad.sort()[0]! : 'SEC_E_OK';

@@ -42,10 +42,29 @@ export interface ProgramHost {
   compute(): Promise<void>;
   /** Records an event in the run's trace (a no-op on the bridge). */
   trace(kind: string, details?: Record<string, string | number | boolean | null>): void;
+  /** Blocks until `ready()` holds (true) or `timeoutNs` passes (false). */
+  waitUntil(ready: () => boolean, timeoutNs: number): Promise<boolean>;
+}
+
+/**
+ * Admission of handshakes on a server: a connection enters when its first bytes have arrived
+ * (an idle connection holds no slot and no buffer) and leaves when its handshake ends.
+ */
+export interface HandshakeGate {
+  /** Takes a slot if one is free (checked and taken at once, so two waiters never share one). */
+  tryEnter(): boolean;
+  /** A connection found no slot and waits for one. */
+  waiting(): void;
+  /** Gives the slot back; `established` when the handshake succeeded and the connection stays. */
+  leave(established: boolean): void;
+  /** A connection that was established ends. */
+  closeEstablished(): void;
 }
 
 /** What a program reports when it ends; JSON-ready. */
 export interface ProgramOutcome {
+  /** A server's admission: its limits, and how many connections waited and how many ran at once. */
+  admission?: { maxHandshakes: number; maxConnections: number; waited: number; peakHandshakes: number; peakConnections: number };
   /** The program's name, e.g. `tls-client`. */
   program: string;
   /** True when the program did what it set out to do. */

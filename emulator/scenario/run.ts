@@ -89,6 +89,8 @@ export interface ProgramSummary {
   wireBytesReceived: number;
   connections: number;
   connectionStatuses?: Record<string, number>;
+  /** A server's admission limits and counts (see the tls-server program). */
+  admission?: { maxHandshakes: number; maxConnections: number; waited: number; peakHandshakes: number; peakConnections: number };
   firstLine?: string;
   detail?: string;
   /** The exception a custom program threw. */
@@ -473,6 +475,7 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions = {})
     if (o.alpn) s.alpn = o.alpn;
     if (o.handshakeNs !== undefined && o.handshakeNs > 0) s.handshake = { totalNs: o.handshakeNs, cpuNs: o.handshakeCpuNs ?? 0, networkNs: o.handshakeNetNs ?? 0 };
     if (o.connectionStatuses) s.connectionStatuses = o.connectionStatuses;
+    if (o.admission) s.admission = o.admission;
     if (o.firstLine) s.firstLine = o.firstLine;
     if (o.detail) s.detail = o.detail;
     if (r.exception) s.exception = r.exception;

@@ -44,7 +44,7 @@ describe('scenario validation names the field and what was expected', () => {
     (s.devices[0]!.processes[0] as { program: string }).program = 'ftp-server';
     (s.devices[1]!.processes[0] as { params: Record<string, unknown> }).params = { connect: 'server:7', bytes: 'many' };
     const errs = errorsOf(s);
-    expect(errs).toContain('devices[0].processes[0].program: expected one of tls-client, tls-server, echo-client, echo-server, got "ftp-server"');
+    expect(errs).toContain('devices[0].processes[0].program: expected one of tls-client, tls-server, echo-client, echo-server, idle-client, garbage-client, flood-client, got "ftp-server"');
     expect(errs).toContain('devices[1].processes[0].params.bytes: expected an integer');
   });
   it('a missing address, a duplicate name, an unknown link end, an unknown assertion kind', () => {
