@@ -26,14 +26,6 @@ import {
   SEC_E_BUFFER_TOO_SMALL,
   SEC_E_CONTEXT_EXPIRED,
   SEC_E_NO_CREDENTIALS,
-  SECBUFFER_EMPTY,
-  SECBUFFER_DATA,
-  SECBUFFER_TOKEN,
-  SECBUFFER_MISSING,
-  SECBUFFER_EXTRA,
-  SECBUFFER_STREAM_HEADER,
-  SECBUFFER_STREAM_TRAILER,
-  SECBUFFER_ATTRMASK,
   ISC_REQ_ALLOCATE_MEMORY,
   ISC_REQ_EXTENDED_ERROR,
   ISC_REQ_USE_SUPPLIED_CREDS,
@@ -63,9 +55,8 @@ import {
   SCHANNEL_RENEGOTIATE,
   TLS1_ALERT_WARNING,
   TLS1_ALERT_CLOSE_NOTIFY,
-  SecBuffer,
-  type SecBufferDesc,
-  type SecpkgSupportFunctions,
+  type StreamOpenPlan,
+  type StreamSealPlan,
   type Process,
   type TimeStamp,
 } from '../sspi/index.js';
@@ -90,6 +81,7 @@ import type { Tls12ClientConfig, Tls12ServerConfig } from './tls/v12/config.js';
 import { FILETIME_UNIX_EPOCH } from '../device/index.js';
 import type { SessionTicket as EngineTicket, TlsClientConfig, TlsEvent, TlsServerConfig } from './tls/config.js';
 import { TlsError, certificateError } from './tls/errors.js';
+import { AlertLevel, RECORD_HEADER_LENGTH, encodePlaintextAlert, sniffRecord } from './tls/codec/index.js';
 import type { TlsBlock, TlsMemory } from './tls/memory.js';
 import type { SchannelCredential } from './credentials.js';
 import { statusForTlsError } from './status.js';
@@ -188,43 +180,6 @@ export interface CallerInfo {
   credentialKey: string;
 }
 
-/** The ALPN input buffer (check 59): ULONG total, ULONG ext type (2 = ALPN), USHORT list length, list. */
-export function parseAlpnBuffer(bytes: Uint8Array): string[] | null {
-  if (bytes.length < 10) return null;
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const total = dv.getUint32(0, true);
-  const ext = dv.getUint32(4, true);
-  const listLen = dv.getUint16(8, true);
-  if (ext !== 2 || total !== listLen + 6 || 10 + listLen > bytes.length) return null;
-  const out: string[] = [];
-  let i = 10;
-  while (i < 10 + listLen) {
-    const n = bytes[i]!;
-    if (n === 0 || i + 1 + n > 10 + listLen) return null;
-    out.push(new TextDecoder().decode(bytes.subarray(i + 1, i + 1 + n)));
-    i += 1 + n;
-  }
-  return out;
-}
-
-/** Builds the ALPN input buffer's bytes (the layout of check 59) for a list of protocols. */
-export function encodeAlpnBuffer(protocols: readonly string[]): Uint8Array {
-  const names = protocols.map((p) => new TextEncoder().encode(p));
-  const listLen = names.reduce((n, b) => n + 1 + b.length, 0);
-  const out = new Uint8Array(10 + listLen);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, listLen + 6, true);
-  dv.setUint32(4, 2, true);
-  dv.setUint16(8, listLen, true);
-  let i = 10;
-  for (const b of names) {
-    out[i] = b.length;
-    out.set(b, i + 1);
-    i += 1 + b.length;
-  }
-  return out;
-}
-
 /** Where a Schannel context is in its life. */
 export type SchannelPhase = 'handshake' | 'awaitingCredentials' | 'established' | 'closed' | 'failed';
 type Phase = SchannelPhase;
@@ -258,10 +213,6 @@ interface StepResult {
   extra: number;
   /** Bytes still needed (SECBUFFER_MISSING) when status is SEC_E_INCOMPLETE_MESSAGE. */
   missing: number;
-}
-
-function typeOf(b: SecBuffer): number {
-  return (b.BufferType & ~SECBUFFER_ATTRMASK) >>> 0;
 }
 
 /** The TLS engine behind a context: TLS 1.3 (RFC 8446) or TLS 1.2 (RFC 5246), either role. */
@@ -644,18 +595,14 @@ export class SchannelContext {
     }
     if (this.phase === 'closed') {
       // Check 76: the control token is consumed once; without a new one there is nothing to send.
-      return { status: SEC_E_INCOMPLETE_MESSAGE, output: new Uint8Array(0), extra: 0, missing: 5 };
+      return { status: SEC_E_INCOMPLETE_MESSAGE, output: new Uint8Array(0), extra: 0, missing: RECORD_HEADER_LENGTH };
     }
     if (this.phase !== 'handshake') return { status: SEC_E_INVALID_TOKEN, output: new Uint8Array(0), extra: 0, missing: 0 };
-    if (!input || input.length === 0) {
-      // Checks 41–42: nothing to work on yet.
-      return { status: SEC_E_INCOMPLETE_MESSAGE, output: new Uint8Array(0), extra: 0, missing: 5 };
-    }
-    // Checks 38–39: bytes that do not start a TLS record (RFC 8446 §5.1 content types 20–23,
-    // legacy_record_version 0x03xx) are not a token at all.
-    if (input[0]! < 20 || input[0]! > 23 || (input.length > 1 && input[1] !== 3)) {
-      return { status: SEC_E_INVALID_TOKEN, output: new Uint8Array(0), extra: 0, missing: 0 };
-    }
+    // Checks 41–42: nothing to work on yet. Checks 38–39: bytes that do not start a TLS record
+    // are not a token at all.
+    const sniff = sniffRecord(input ?? new Uint8Array(0));
+    if (!input || input.length === 0) return { status: SEC_E_INCOMPLETE_MESSAGE, output: new Uint8Array(0), extra: 0, missing: sniff.kind === 'need' ? sniff.missing : RECORD_HEADER_LENGTH };
+    if (sniff.kind === 'not-a-record') return { status: SEC_E_INVALID_TOKEN, output: new Uint8Array(0), extra: 0, missing: 0 };
     const pending = this.chooseVersion(input);
     if (pending) return pending;
     const current = this.engine!;
@@ -663,7 +610,7 @@ export class SchannelContext {
     if (r.error) return this.fail(r.error, r.output);
     const ev = this.applyEvents(r.events);
     if (r.consumed === 0 && r.output.length === 0 && !ev.complete && !ev.needCert) {
-      return { status: SEC_E_INCOMPLETE_MESSAGE, output: r.output, extra: 0, missing: r.missing ?? 5 };
+      return { status: SEC_E_INCOMPLETE_MESSAGE, output: r.output, extra: 0, missing: r.missing ?? RECORD_HEADER_LENGTH };
     }
     const extra = input.length - r.consumed;
     if (ev.needCert) {
@@ -696,7 +643,7 @@ export class SchannelContext {
     const e = this.engine;
     const noKeysYet = e instanceof Tls12Client || e instanceof Tls12Server ? !e.writeProtected : this.role === 'server' ? !this.flightSent : e?.cipherSuite === null;
     if (output.length === 0 && error.alert !== null && noKeysYet) {
-      output = Uint8Array.of(0x15, 0x03, 0x03, 0x00, 0x02, 2 /* fatal */, error.alert);
+      output = encodePlaintextAlert(AlertLevel.fatal, error.alert);
     }
     this.moveTo('failed');
     // A failed context is cleanly failed: its TLS state is released (secrets zeroed) at once;
@@ -719,13 +666,11 @@ export class SchannelContext {
       const r = description === TLS1_ALERT_CLOSE_NOTIFY && level === TLS1_ALERT_WARNING ? engine.close() : engine.alert(level, description);
       if (!r.error && r.output.length > 0) return r.output;
     }
-    return Uint8Array.of(0x15, 0x03, 0x03, 0x00, 0x02, level, description);
+    return encodePlaintextAlert(level, description);
   }
 
   /** `ApplyControlToken` (§2.9). */
-  applyControlToken(data: Uint8Array, bufferType: number): number {
-    // Check 72: the token must be in a SECBUFFER_TOKEN.
-    if (bufferType !== SECBUFFER_TOKEN) return SEC_E_INVALID_TOKEN;
+  applyControlToken(data: Uint8Array): number {
     // Check 73: shorter than a DWORD → SEC_E_UNSUPPORTED_FUNCTION.
     if (data.length < 4) return SEC_E_UNSUPPORTED_FUNCTION;
     const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -762,67 +707,29 @@ export class SchannelContext {
       : { header: 5, trailer: 17, maximumMessage: 16384, buffers: 4, blockSize: 16 };
   }
 
-  /** `EncryptMessage` on the caller's buffers (check 60). */
-  encrypt(support: SecpkgSupportFunctions, desc: SecBufferDesc): number {
+  /** `EncryptMessage` (check 60): seals the DATA buffer's plaintext into one record. */
+  encrypt(plan: StreamSealPlan): number {
     const engine = this.engine;
     if (!engine || this.phase === 'failed') return SEC_E_INVALID_TOKEN;
     if (this.phase === 'closed') return SEC_E_CONTEXT_EXPIRED;
     if (this.phase !== 'established') return SEC_E_INVALID_TOKEN;
-    const bufs = desc.pBuffers.slice(0, desc.cBuffers);
-    let hdrI = bufs.findIndex((b) => typeOf(b) === SECBUFFER_STREAM_HEADER);
-    const dataI = bufs.findIndex((b) => typeOf(b) === SECBUFFER_DATA);
-    let trlI = bufs.findIndex((b) => typeOf(b) === SECBUFFER_STREAM_TRAILER);
-    // Wine accepts {TOKEN, DATA, TOKEN} for header/trailer.
-    if (hdrI < 0 && trlI < 0) {
-      const tokens = bufs.map((b, i) => (typeOf(b) === SECBUFFER_TOKEN ? i : -1)).filter((i) => i >= 0);
-      if (tokens.length === 2) [hdrI, trlI] = tokens as [number, number];
-    }
-    if (dataI < 0) return SEC_E_INTERNAL_ERROR;
-    if (hdrI < 0 || trlI < 0) return SEC_E_INVALID_TOKEN;
-    const hdr = bufs[hdrI]!;
-    const data = bufs[dataI]!;
-    const trl = bufs[trlI]!;
-    const sizes = this.streamSizes();
-    if (data.cbBuffer > sizes.maximumMessage) return SEC_E_BUFFER_TOO_SMALL;
-    const plaintext = support.ReadBuffer(data);
-    const sealed = engine.seal(plaintext);
+    if (plan.refusal) return plan.refusal;
+    if (plan.dataLength > this.streamSizes().maximumMessage) return SEC_E_BUFFER_TOO_SMALL;
+    const sealed = engine.seal(plan.readData());
     if (sealed.error) return statusForTlsError(sealed.error);
-    const record = sealed.record;
     // The header is the record header plus, in TLS 1.2, the explicit nonce or IV (cbHeader).
-    const h = sizes.header;
-    const trailerLen = record.length - h - plaintext.length;
-    if (hdr.cbBuffer < h || trl.cbBuffer < trailerLen) return SEC_E_BUFFER_TOO_SMALL;
-    support.WriteBuffer(hdr, record.subarray(0, h));
-    support.WriteBuffer(data, record.subarray(h, h + plaintext.length));
-    support.WriteBuffer(trl, record.subarray(h + plaintext.length));
-    hdr.cbBuffer = h;
-    trl.cbBuffer = trailerLen;
-    return SEC_E_OK;
+    return plan.writeRecord(sealed.record, this.streamSizes().header);
   }
 
-  /** `DecryptMessage` on the caller's buffers (checks 61–68). */
-  decrypt(support: SecpkgSupportFunctions, desc: SecBufferDesc): number {
-    const bufs = desc.pBuffers.slice(0, desc.cBuffers);
-    // Check 61: at least four buffers.
-    if (bufs.length < 4) return SEC_E_INVALID_TOKEN;
-    const dataIdx = bufs.map((b, i) => (typeOf(b) === SECBUFFER_DATA ? i : -1)).filter((i) => i >= 0);
-    // Checks 62–63: exactly one DATA buffer.
-    if (dataIdx.length !== 1) return SEC_E_INVALID_TOKEN;
-    // Check 64: three EMPTY spares for header, trailer and extra.
-    const empties = bufs.filter((b) => typeOf(b) === SECBUFFER_EMPTY).length;
-    if (empties < 3) return SEC_E_INVALID_TOKEN;
+  /** `DecryptMessage` (checks 61–68): opens the record in the DATA buffer in place. */
+  decrypt(plan: StreamOpenPlan): number {
+    if (plan.refusal) return plan.refusal;
     const engine = this.engine;
     if (!engine || this.phase === 'failed' || this.phase === 'handshake' || this.phase === 'awaitingCredentials') return SEC_E_INVALID_TOKEN;
     if (this.phase === 'closed') return SEC_I_CONTEXT_EXPIRED;
-    const data = bufs[dataIdx[0]!]!;
-    const input = support.ReadBuffer(data);
-    const r = engine.open(input);
-    if (r.missing !== undefined && r.consumed === 0 && !r.error) {
-      // Check 65: the DATA buffer itself becomes SECBUFFER_MISSING with the bytes missing.
-      data.BufferType = SECBUFFER_MISSING;
-      data.cbBuffer = r.missing;
-      return SEC_E_INCOMPLETE_MESSAGE;
-    }
+    const r = engine.open(plan.readRecord());
+    // Check 65: not a whole record yet.
+    if (r.missing !== undefined && r.consumed === 0 && !r.error) return plan.incomplete(r.missing);
     const ev = this.applyEvents(r.events);
     if (r.error) {
       if (r.error.code === 'alert.received' && r.error.receivedAlert === TLS1_ALERT_CLOSE_NOTIFY) ev.closed = true;
@@ -835,37 +742,9 @@ export class SchannelContext {
         return statusForTlsError(r.error);
       }
     }
-    const base = data.pvBuffer;
-    const consumed = r.consumed;
-    const plaintextLen = r.plaintext.length;
-    // Check 66: [STREAM_HEADER, DATA (plaintext in place), STREAM_TRAILER, EXTRA].
     // Check 67: the header covers TLS 1.2's explicit nonce / IV too (13 bytes for AES-GCM).
-    const h = Math.min(this.streamSizes().header, Math.max(5, consumed - plaintextLen));
-    if (plaintextLen > 0) support.CopyToClientBuffer(base + h, r.plaintext);
-    const slots = [0, 1, 2, 3];
-    const d0 = desc.pBuffers[slots[0]!]!;
-    const d1 = desc.pBuffers[slots[1]!]!;
-    const d2 = desc.pBuffers[slots[2]!]!;
-    const d3 = desc.pBuffers[slots[3]!]!;
-    const extra = input.length - consumed;
-    d0.BufferType = SECBUFFER_STREAM_HEADER;
-    d0.pvBuffer = base;
-    d0.cbBuffer = h;
-    d1.BufferType = SECBUFFER_DATA;
-    d1.pvBuffer = base + h;
-    d1.cbBuffer = plaintextLen;
-    d2.BufferType = SECBUFFER_STREAM_TRAILER;
-    d2.pvBuffer = base + h + plaintextLen;
-    d2.cbBuffer = Math.max(0, consumed - h - plaintextLen);
-    if (extra > 0) {
-      d3.BufferType = SECBUFFER_EXTRA;
-      d3.pvBuffer = base + consumed;
-      d3.cbBuffer = extra;
-    } else {
-      d3.BufferType = SECBUFFER_EMPTY;
-      d3.pvBuffer = 0;
-      d3.cbBuffer = 0;
-    }
+    const headerLength = Math.min(this.streamSizes().header, Math.max(RECORD_HEADER_LENGTH, r.consumed - r.plaintext.length));
+    plan.opened({ headerLength, plaintext: r.plaintext, consumed: r.consumed });
     if (ev.closed) {
       // Check 68: a received close_notify is a clean end: SEC_I_CONTEXT_EXPIRED.
       this.moveTo('closed');

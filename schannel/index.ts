@@ -18,7 +18,9 @@ export {
   SCHANNEL_CB_MAX_TOKEN,
   CREDENTIAL_OBJECT_BYTES,
 } from './package.js';
-export { encodeAlpnBuffer, parseAlpnBuffer, recordSizeLimitSetting, SCHANNEL_REGISTRY_KEY, SCHANNEL_PHASE_MOVES, schannelPhaseMermaid, type SchannelPhase } from './context.js';
+/** `SEC_APPLICATION_PROTOCOLS` bytes for an ALPN list (sspi's `encodeApplicationProtocols`), and its parser. */
+export { encodeApplicationProtocols as encodeAlpnBuffer, parseApplicationProtocols as parseAlpnBuffer } from '../sspi/index.js';
+export { recordSizeLimitSetting, SCHANNEL_REGISTRY_KEY, SCHANNEL_PHASE_MOVES, schannelPhaseMermaid, type SchannelPhase } from './context.js';
 export {
   validateSchannelCred,
   IMPLEMENTED_PROTOCOLS,

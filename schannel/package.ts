@@ -83,6 +83,10 @@ import {
   SecPkgCred_CipherStrengths,
   registerPackageModule,
   encodeWide,
+  ContextBufferPlan,
+  StreamSealPlan,
+  StreamOpenPlan,
+  controlTokenOf,
   type Out,
   type LSA_SEC_HANDLE,
   type SecBufferDesc,
@@ -101,7 +105,6 @@ import type { Tls12Suite } from './tls/v12/suites.js';
 import {
   SchannelContext,
   ProcessTlsMemory,
-  parseAlpnBuffer,
   iscRetFlags,
   ascRetFlags,
   ISC_RET_ON_FAILURE,
@@ -220,14 +223,6 @@ function schannelLog(device: Device, message: string): void {
   for (const cb of logListeners.get(device) ?? []) cb(message);
 }
 
-function outputIndex(desc: SecBufferDesc | null, type: number): number {
-  if (!desc) return -1;
-  for (let i = 0; i < Math.min(desc.cBuffers, desc.pBuffers.length); i++) {
-    if (((desc.pBuffers[i]!.BufferType & ~SECBUFFER_ATTRMASK) >>> 0) === type) return i;
-  }
-  return -1;
-}
-
 /** Makes one module instance (one per device that loads `schannel.dll`). */
 export function createSchannelModule(): SecurityPackageModule {
   let state: SchannelPackageState | null = null;
@@ -336,7 +331,7 @@ export function createSchannelModule(): SecurityPackageModule {
     return SEC_E_UNSUPPORTED_FUNCTION;
   };
 
-  /** The ISC/ASC body. */
+  /** The ISC/ASC body: the buffer plan names the roles and writes the results back. */
   const contextCall = (
     kind: 'isc' | 'asc',
     credH: LSA_SEC_HANDLE,
@@ -353,140 +348,58 @@ export function createSchannelModule(): SecurityPackageModule {
   ): number => {
     const s = st();
     const support = s.support;
-    const device = support.device;
-    device.cpu.charge('message');
-    const call = support.GetCallInfo();
-    const allocate = wantsAllocation(req, kind);
+    support.device.cpu.charge('message');
     const extended = (req & (kind === 'isc' ? ISC_REQ_EXTENDED_ERROR : ASC_REQ_EXTENDED_ERROR)) !== 0;
-    const failAttrs = ISC_RET_ON_FAILURE;
     let ctx = ctxH ? s.dev.contexts.get(ctxH) : undefined;
     if (ctxH && !ctx) return SEC_E_INVALID_HANDLE;
-    // Check 35: Schannel rejects a missing output descriptor.
-    const tokenI = outputIndex(output, SECBUFFER_TOKEN);
-    if (!output || tokenI < 0) {
-      attrs.value = failAttrs;
-      return SEC_E_INVALID_TOKEN;
-    }
+    const plan = ContextBufferPlan.parse(support, input, output, wantsAllocation(req, kind));
+    const refuse = (status: number): number => {
+      attrs.value = ISC_RET_ON_FAILURE;
+      return status;
+    };
+    // Check 35: Schannel rejects a missing output descriptor or one without a TOKEN.
+    if (!plan.hasOutputToken) return refuse(SEC_E_INVALID_TOKEN);
     // Check 32: a zero-length TOKEN or ALERT output buffer without ALLOCATE_MEMORY.
-    if (!allocate) {
-      for (let i = 0; i < Math.min(output.cBuffers, output.pBuffers.length); i++) {
-        const b = output.pBuffers[i]!;
-        const t = (b.BufferType & ~SECBUFFER_ATTRMASK) >>> 0;
-        if ((t === SECBUFFER_TOKEN || t === SECBUFFER_ALERT) && b.cbBuffer === 0) {
-          attrs.value = failAttrs;
-          expiry.LowPart = 0;
-          expiry.HighPart = 0;
-          return SEC_E_INSUFFICIENT_MEMORY;
-        }
-      }
-    }
-    // Input: the TOKEN with the peer's bytes, an optional EMPTY (becomes EXTRA/MISSING), ALPN.
-    let inputBytes: Uint8Array | null = null;
-    let spareI = -1;
-    let alpn: string[] | null = null;
-    if (input) {
-      for (let i = 0; i < Math.min(input.cBuffers, input.pBuffers.length); i++) {
-        const b = input.pBuffers[i]!;
-        const t = (b.BufferType & ~SECBUFFER_ATTRMASK) >>> 0;
-        if (t === SECBUFFER_TOKEN && inputBytes === null) inputBytes = support.ReadBuffer(b);
-        else if (t === SECBUFFER_EMPTY) {
-          // Check 46: an EMPTY input buffer must have cbBuffer == 0.
-          if (b.cbBuffer !== 0) {
-            attrs.value = failAttrs;
-            return SEC_E_INVALID_TOKEN;
-          }
-          if (spareI < 0) spareI = i;
-        } else if (t === SECBUFFER_APPLICATION_PROTOCOLS) {
-          alpn = parseAlpnBuffer(support.ReadBuffer(b));
-          if (alpn === null) {
-            attrs.value = failAttrs;
-            return SEC_E_INVALID_TOKEN;
-          }
-        }
-      }
-    }
+    if (plan.outputSlotEmpty) return refuse(SEC_E_INSUFFICIENT_MEMORY);
+    // Check 46 and a malformed SEC_APPLICATION_PROTOCOLS.
+    if (plan.inputProblem) return refuse(SEC_E_INVALID_TOKEN);
     let created = false;
     if (!ctx) {
       const e = s.creds.get(credH);
       if (!e) return SEC_E_INVALID_HANDLE;
       if (e.cred.role !== (kind === 'isc' ? 'client' : 'server')) return SEC_E_NO_CREDENTIALS;
-      const proc = call?.process ?? support.CurrentProcess();
+      const proc = support.GetCallInfo()?.process ?? support.CurrentProcess();
       ctx = new SchannelContext(s.dev, e.cred, { pid: proc.pid, logonId: proc.logonId, credentialKey: `cred#${credH}` });
       ctx.targetName = kind === 'isc' ? target : null;
       created = true;
-      if (kind === 'asc' && (!inputBytes || inputBytes.length === 0)) {
+      if (kind === 'asc' && (!plan.inputToken || plan.inputToken.length === 0)) {
         ctx.dispose();
         return SEC_E_INCOMPLETE_MESSAGE;
       }
     }
-    const r = ctx.step(inputBytes, alpn, {
+    const r = ctx.step(plan.inputToken, plan.applicationProtocols, {
       mutualAuth: kind === 'asc' && (req & ASC_REQ_MUTUAL_AUTH) !== 0,
       supplyCreds: kind === 'isc' && (req & ISC_REQ_USE_SUPPLIED_CREDS) !== 0,
     });
-    let status = r.status;
-    const tokenBuf = output.pBuffers[tokenI]!;
-    const alertI = outputIndex(output, SECBUFFER_ALERT);
-
-    if (status === SEC_E_INCOMPLETE_MESSAGE) {
-      // Checks 41–44: output untouched; the EMPTY input buffer becomes MISSING (a hint).
-      if (input && spareI >= 0 && inputBytes !== null) {
-        const sp = input.pBuffers[spareI]!;
-        sp.BufferType = SECBUFFER_MISSING;
-        sp.cbBuffer = r.missing;
-      }
+    const w = plan.write({ status: r.status, token: r.output, extra: r.extra, missing: r.missing, sendOnFailure: extended });
+    // The flight is lost: the context cannot go on (reference: Schannel fails it cleanly).
+    if (w.tokenLost) ctx.moveTo('failed');
+    if (!SEC_SUCCESS(w.status)) {
       if (created) ctx.dispose();
-      attrs.value = failAttrs;
-      return status;
-    }
-
-    const ok = status === SEC_E_OK || status === SEC_I_CONTINUE_NEEDED || status === SEC_I_INCOMPLETE_CREDENTIALS;
-    let tokenWritten = false;
-    if (ok || (extended && r.output.length > 0)) {
-      if (r.output.length > 0) {
-        const w = support.WriteOutputToken(output, tokenI, r.output);
-        tokenWritten = w === SEC_E_OK;
-        if (w !== SEC_E_OK) {
-          // The flight is lost: the context cannot go on (reference: Schannel fails it cleanly).
-          ctx.moveTo('failed');
-          status = w;
-        }
-      } else if (!allocate) tokenBuf.cbBuffer = 0;
-    } else if (!allocate) {
-      // Checks 38–40: a failed call leaves a zero-length token.
-      tokenBuf.cbBuffer = 0;
-    }
-    // Check 34: an ALERT output buffer comes back empty when no alert is produced.
-    if (alertI >= 0 && !allocate) output.pBuffers[alertI]!.cbBuffer = 0;
-
-    if (SEC_SUCCESS(status) && r.extra > 0) {
-      // Check 48: the unconsumed tail is reported in the EMPTY input buffer, now EXTRA.
-      if (!input || spareI < 0) status = SEC_E_INVALID_TOKEN;
-      else {
-        const sp = input.pBuffers[spareI]!;
-        sp.BufferType = SECBUFFER_EXTRA;
-        sp.cbBuffer = r.extra;
-      }
-    }
-
-    if (!SEC_SUCCESS(status)) {
       // With EXTENDED_ERROR a failure's alert record is the output token (sent to the peer by
       // the caller), and the ret flags say so.
-      const alertSent = extended && tokenWritten;
-      attrs.value = alertSent ? failAttrs | (kind === 'isc' ? ISC_RET_EXTENDED_ERROR : ASC_RET_EXTENDED_ERROR) : failAttrs;
-      if (created) ctx.dispose();
-      return status;
+      attrs.value = extended && w.tokenWritten ? ISC_RET_ON_FAILURE | (kind === 'isc' ? ISC_RET_EXTENDED_ERROR : ASC_RET_EXTENDED_ERROR) : ISC_RET_ON_FAILURE;
+      return w.status;
     }
     attrs.value = kind === 'isc' ? iscRetFlags(req) : ascRetFlags(req);
     ctx.writeExpiry(expiry);
-    if (created) {
-      s.dev.contexts.set(ctx.id, ctx);
-      newH.value = ctx.id;
-    } else newH.value = ctx.id;
-    if (status === SEC_E_OK && ctx.phase === 'established' && !ctx.userBlock) {
+    if (created) s.dev.contexts.set(ctx.id, ctx);
+    newH.value = ctx.id;
+    if (w.status === SEC_E_OK && ctx.phase === 'established' && !ctx.userBlock) {
       mapped.value = true;
       data.value = ctx.packUserState();
     }
-    return status;
+    return w.status;
   };
 
   const deleteContext = (h: LSA_SEC_HANDLE): number => {
@@ -504,11 +417,8 @@ export function createSchannelModule(): SecurityPackageModule {
     if (!ctx) return SEC_E_INVALID_HANDLE;
     // Check 71: a NULL descriptor → SEC_E_INTERNAL_ERROR.
     if (!desc) return SEC_E_INTERNAL_ERROR;
-    // Check 69: exactly one buffer.
-    if (desc.cBuffers !== 1 || !desc.pBuffers[0]) return SEC_E_INVALID_TOKEN;
-    const b = desc.pBuffers[0];
-    const type = (b.BufferType & ~SECBUFFER_ATTRMASK) >>> 0;
-    return ctx.applyControlToken(type === SECBUFFER_TOKEN ? s.support.ReadBuffer(b) : new Uint8Array(4), type);
+    const t = controlTokenOf(s.support, desc);
+    return 'status' in t ? t.status : ctx.applyControlToken(t.token);
   };
 
   const queryContext = (h: LSA_SEC_HANDLE, attr: number, buf: unknown): number => {
@@ -556,14 +466,14 @@ export function createSchannelModule(): SecurityPackageModule {
       const ctx = s.dev.contexts.get(h);
       if (!ctx) return SEC_E_INVALID_HANDLE;
       s.support.device.cpu.charge('message');
-      return ctx.encrypt(s.support, desc);
+      return ctx.encrypt(StreamSealPlan.parse(s.support, desc));
     },
     SpUnsealMessage: (h, desc) => {
       const s = st();
       const ctx = s.dev.contexts.get(h);
       if (!ctx) return SEC_E_INVALID_HANDLE;
       s.support.device.cpu.charge('message');
-      return ctx.decrypt(s.support, desc);
+      return ctx.decrypt(StreamOpenPlan.parse(s.support, desc));
     },
     SpQueryContextAttributes: queryContext,
     SpDeleteUserModeContext: (h) => {

@@ -27,7 +27,7 @@ import {
   SEC_E_UNSUPPORTED_FUNCTION,
   SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION,
 } from './constants.js';
-import { checkDesc, copyBack, copyDesc, isOutputTokenType } from './buffers.js';
+import { CallerDescriptors } from './buffer-plan.js';
 import { ContextEvent, ContextState, eventForStatus } from './lifecycle.js';
 import type { LSA_SEC_HANDLE, Out } from './package.js';
 import { encodeSecPkgInfoBlock, secPkgInfoBlockSize } from './pkginfo.js';
@@ -526,26 +526,14 @@ class Dispatcher {
     if (pfContextAttr !== null && pfContextAttr !== undefined && !isOut(pfContextAttr)) return SEC_E_INTERNAL_ERROR;
     if (ptsExpiry !== null && ptsExpiry !== undefined && !isOutTime(ptsExpiry)) return SEC_E_INTERNAL_ERROR;
     const allocate = (fContextReq & (kind === 'isc' ? ISC_REQ_ALLOCATE_MEMORY : ASC_REQ_ALLOCATE_MEMORY)) !== 0;
-    const input = pInput === null || pInput === undefined ? null : (pInput as SecBufferDesc);
-    const output = pOutput === null || pOutput === undefined ? null : (pOutput as SecBufferDesc);
-    if (input && checkDesc(this.process, input, { output: false, allocateTokens: false }) !== null) return SEC_E_INVALID_TOKEN;
-    if (output && checkDesc(this.process, output, { output: true, allocateTokens: allocate }) !== null) return SEC_E_INVALID_TOKEN;
+    const bufs = CallerDescriptors.forContextCall(this.process, pInput, pOutput, allocate);
+    if (!bufs) return SEC_E_INVALID_TOKEN;
 
     // InitializeSecurityContext-CE210.txt: "If the caller is not an interactive user (for
     // example, a noninteractive service), this flag is ignored." No cesim process is interactive.
     const req = kind === 'isc' ? (fContextReq & ~ISC_REQ_PROMPT_FOR_CREDS) >>> 0 : fContextReq;
-    const inCopy = input ? copyDesc(input) : null;
-    const outCopy = output ? copyDesc(output) : null;
-    const blanked = new Set<number>();
-    if (outCopy && allocate) {
-      outCopy.pBuffers.forEach((b, i) => {
-        if (isOutputTokenType(b)) {
-          b.pvBuffer = 0;
-          b.cbBuffer = 0;
-          blanked.add(i);
-        }
-      });
-    }
+    const inCopy = bufs.input;
+    const outCopy = bufs.output;
     f.owner = r.ctx;
     f.allocateTokens = allocate;
     const credHandle = r.cred?.lsaHandle ?? r.ctx?.credLsaHandle ?? 0;
@@ -611,20 +599,8 @@ class Dispatcher {
         st.callLsa(f, r.pkg, 'SpDeleteContext', newHandle.value);
         if (f.pending.size) st.report('FailedContextCall', f.ps, null, `new ${r.pkg.name} context`, []);
       }
-      if (outCopy && output) {
-        // Buffers the dispatcher blanked for ALLOCATE_MEMORY keep the caller's values (check 41),
-        // unless they now carry the error token.
-        for (const i of blanked) {
-          if (errorToken && outCopy.pBuffers[i]!.pvBuffer !== 0) continue;
-          const o = output.pBuffers[i]!;
-          outCopy.pBuffers[i] = new SecBuffer(o.cbBuffer, o.BufferType, o.pvBuffer);
-        }
-        copyBack(outCopy, output);
-      }
-    } else if (outCopy && output) {
-      copyBack(outCopy, output);
     }
-    if (inCopy && input) copyBack(inCopy, input);
+    bufs.finish(SEC_SUCCESS(status), errorToken);
 
     let ret = attrs.value >>> 0;
     if (SEC_SUCCESS(status) && allocate) ret |= kind === 'isc' ? ISC_RET_ALLOCATED_MEMORY : ASC_RET_ALLOCATED_MEMORY;
@@ -679,13 +655,11 @@ class Dispatcher {
       const ctx = this.ctxOf(f.ps, phContext);
       if (!ctx) return SEC_E_INVALID_HANDLE;
       if (!ctx.mapped || !this.st.hasUser(f, ctx.pkg, 'SpCompleteAuthToken')) return SEC_E_UNSUPPORTED_FUNCTION;
-      if (pToken === null || pToken === undefined || checkDesc(this.process, pToken, { output: false, allocateTokens: false }) !== null) {
-        return SEC_E_INVALID_TOKEN;
-      }
+      const bufs = CallerDescriptors.forMessage(this.process, pToken);
+      if (!bufs) return SEC_E_INVALID_TOKEN;
       f.owner = ctx;
-      const desc = copyDesc(pToken as SecBufferDesc);
-      const status = this.st.callUser(f, ctx.pkg, 'SpCompleteAuthToken', ctx.lsaHandle, desc);
-      copyBack(desc, pToken as SecBufferDesc);
+      const status = this.st.callUser(f, ctx.pkg, 'SpCompleteAuthToken', ctx.lsaHandle, bufs.input!);
+      bufs.finish(true);
       if (SEC_SUCCESS(status)) {
         ctx.fsm.fire(ContextEvent.CompleteAuthToken);
         if (ctx.fsm.state === ContextState.Established && ctx.mapped) ctx.fsm.fire(ContextEvent.MapToUser);
@@ -701,11 +675,11 @@ class Dispatcher {
       if (!this.st.hasLsa(ctx.pkg, 'SpApplyControlToken')) return SEC_E_UNSUPPORTED_FUNCTION;
       // Check 71: ApplyControlToken(ctx, NULL) → SEC_E_INTERNAL_ERROR.
       if (pInput === null || pInput === undefined) return SEC_E_INTERNAL_ERROR;
-      if (checkDesc(this.process, pInput, { output: false, allocateTokens: false }) !== null) return SEC_E_INVALID_TOKEN;
+      const bufs = CallerDescriptors.forMessage(this.process, pInput);
+      if (!bufs) return SEC_E_INVALID_TOKEN;
       f.owner = ctx;
-      const desc = copyDesc(pInput as SecBufferDesc);
-      const status = this.st.callLsa(f, ctx.pkg, 'SpApplyControlToken', ctx.lsaHandle, desc);
-      copyBack(desc, pInput as SecBufferDesc);
+      const status = this.st.callLsa(f, ctx.pkg, 'SpApplyControlToken', ctx.lsaHandle, bufs.input!);
+      bufs.finish(true);
       return status;
     });
   }
@@ -785,12 +759,12 @@ class Dispatcher {
       const ctx = this.ctxOf(f.ps, phContext);
       if (!ctx) return SEC_E_INVALID_HANDLE;
       if (!ctx.mapped || !this.st.hasUser(f, ctx.pkg, slot)) return SEC_E_UNSUPPORTED_FUNCTION;
-      if (pMessage === null || pMessage === undefined) return SEC_E_INVALID_TOKEN;
-      if (checkDesc(this.process, pMessage, { output: false, allocateTokens: false }) !== null) return SEC_E_INVALID_TOKEN;
+      const bufs = CallerDescriptors.forMessage(this.process, pMessage);
+      if (!bufs) return SEC_E_INVALID_TOKEN;
       if (!isU32(MessageSeqNo) || (fQOP !== null && !isU32(fQOP))) return SEC_E_INTERNAL_ERROR;
       if (pfQOP !== null && pfQOP !== undefined && !isOut(pfQOP)) return SEC_E_INTERNAL_ERROR;
       f.owner = ctx;
-      const desc = copyDesc(pMessage as SecBufferDesc);
+      const desc = bufs.input!;
       let status: number;
       if (slot === 'SpMakeSignature' || slot === 'SpSealMessage') {
         status = this.st.callUser(f, ctx.pkg, slot, ctx.lsaHandle, fQOP as number, desc, MessageSeqNo);
@@ -801,7 +775,7 @@ class Dispatcher {
         status = this.st.callUser(f, ctx.pkg, slot, ctx.lsaHandle, desc, MessageSeqNo, q);
         if (q && q.value !== before) (pfQOP as Out<number>).value = q.value;
       }
-      copyBack(desc, pMessage as SecBufferDesc);
+      bufs.finish(true);
       return status;
     });
   }
@@ -893,9 +867,8 @@ class Dispatcher {
       if (!pkg) return SEC_E_SECPKG_NOT_FOUND;
       if (!this.st.hasUser(f, pkg, 'SpImportSecurityContext')) return SEC_E_UNSUPPORTED_FUNCTION;
       if (!isOutHandle(phContext)) return SEC_E_INVALID_HANDLE;
-      const d = new SecBufferDesc(isObj(pPackedContext) ? [pPackedContext as unknown as SecBuffer] : []);
-      if (!isObj(pPackedContext) || checkDesc(this.process, d, { output: false, allocateTokens: false }) !== null) return SEC_E_INVALID_TOKEN;
-      const packed = copyDesc(d).pBuffers[0]!;
+      const packed = CallerDescriptors.forBuffer(this.process, pPackedContext);
+      if (!packed) return SEC_E_INVALID_TOKEN;
       const out: Out<LSA_SEC_HANDLE> = { value: 0 };
       const status = this.st.callUser(f, pkg, 'SpImportSecurityContext', packed, isU32(Token) ? Token : 0, out);
       if (!SEC_SUCCESS(status)) return status;

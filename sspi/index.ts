@@ -60,6 +60,19 @@ export {
   type DescProblem,
   type DescCheckOptions,
 } from './buffers.js';
+export {
+  ContextBufferPlan,
+  StreamSealPlan,
+  StreamOpenPlan,
+  CallerDescriptors,
+  controlTokenOf,
+  parseApplicationProtocols,
+  encodeApplicationProtocols,
+  SEC_APPLICATION_PROTOCOL_NEGOTIATION_EXT_ALPN,
+  type ContextCallOutcome,
+  type ContextCallWritten,
+  type OpenedRecord,
+} from './buffer-plan.js';
 export { readSecPkgInfo, encodeSecPkgInfoBlock, secPkgInfoBlockSize } from './pkginfo.js';
 export { HandleTable, type HandleKind, type HandleStorage } from './handles.js';
 export {

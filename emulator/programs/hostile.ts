@@ -7,7 +7,9 @@
  * its connect (`WSAECONNREFUSED` when the backlog was full).
  */
 import { LMEM_FIXED } from '../../device/index.js';
-import { SOCKET_ERROR, WSAETIMEDOUT, wsaErrorName, type StreamSocket, type TaskContext } from '../index.js';
+import type { TaskContext } from '../loop/task.js';
+import type { StreamSocket } from '../net/socket.js';
+import { SOCKET_ERROR, WSAETIMEDOUT, wsaErrorName } from '../net/winsock.js';
 import { parseTarget, type ProgramDefinition, type ProgramRunContext } from './registry.js';
 import { emptyOutcome, type ProgramOutcome } from './types.js';
 

@@ -6,9 +6,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { sourceModules } from './graph.js';
 
-// Scripts that run when loaded (benchmarks, examples, the campaign worker thread) are
+// Scripts that run when loaded (benchmarks, examples, the campaign and advisor worker threads) are
 // loaded by their own tests; here only modules meant to be imported.
-const RUNS_WHEN_LOADED = /^(bench\/|examples\/|emulator\/cli\/campaign-worker\.ts$)/;
+const RUNS_WHEN_LOADED = /^(bench\/|examples\/|emulator\/cli\/(campaign|advise)-worker\.ts$)/;
 
 describe('each module loaded first, on its own', () => {
   const modules = sourceModules().filter((m) => !RUNS_WHEN_LOADED.test(m));

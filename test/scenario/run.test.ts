@@ -52,13 +52,23 @@ describe('running scenarios', () => {
     expect(heap(full)).toBeGreaterThan(16384);
   });
 
-  it('a client that enables only TLS 1.2: SEC_E_ALGORITHM_MISMATCH, and the trace says why', async () => {
+  it('a TLS-1.2-only client against a TLS-1.3-only server: protocol_version, SEC_E_ALGORITHM_MISMATCH, and the trace says why', async () => {
     const s = await loadScenario('default');
     s.scenario = applyOverrides(s.scenario, ['devices[1].processes[0].params.protocols=["tls1.2"]']);
     const out = await runScenario(s, { keepTrace: true });
     const client = out.summary.programs.find((p) => p.device === 'client')!;
     expect(client.status).toBe('SEC_E_ALGORITHM_MISMATCH');
-    expect(out.traceLines).toMatch(/TLS 1\.2 is not implemented by cesim.*"kind":"schannel\.log"/);
+    expect(out.traceLines).toMatch(/peer sent protocol_version.*"kind":"schannel\.log"/);
+  });
+
+  it('TLS 1.2 on both ends: the default scenario negotiates TLS 1.2', async () => {
+    const s = await loadScenario('default');
+    s.scenario = applyOverrides(s.scenario, ['devices[0].processes[0].params.protocols=["tls1.2"]', 'devices[1].processes[0].params.protocols=["tls1.2"]']);
+    const { summary } = await runScenario(s);
+    const client = summary.programs.find((p) => p.device === 'client')!;
+    expect(client.status).toBe('SEC_E_OK');
+    expect(client.protocol).toBe('TLS 1.2');
+    expect(summary.totals.leakedBlocks).toBe(0);
   });
 
   it('fleet with a small N runs, and the server reports where its memory ran out', async () => {

@@ -3,6 +3,7 @@
  * depend on connection state live in `../record.ts`.
  */
 import { decodeError } from '../errors.js';
+import { ContentType } from './constants.js';
 import { Reader, encodeWith } from './reader.js';
 
 /** Size of the record header: type(1) + legacy_record_version(2) + length(2). */
@@ -35,6 +36,37 @@ export const RecordHeaderCodec = {
     return encodeWith((w) => w.u8(h.type).u16(h.version).u16(h.length));
   },
 };
+
+/** `legacy_record_version` a TLS 1.3 endpoint writes (RFC 8446 §5.1: 0x0303 for all records but the first ClientHello's). */
+export const LEGACY_RECORD_VERSION = 0x0303;
+
+/** What the front of a byte string is as a TLS record (see {@link sniffRecord}). */
+export type RecordSniff =
+  | { readonly kind: 'not-a-record' }
+  | { readonly kind: 'need'; readonly missing: number }
+  | { readonly kind: 'whole'; readonly length: number };
+
+/**
+ * Sniffs the front of `b` as a record: `not-a-record` when its first bytes cannot start one
+ * (RFC 8446 §5.1: content types change_cipher_spec..application_data, 20–23, and a
+ * legacy_record_version of 0x03xx), `need` with the bytes still missing for the header or the
+ * whole record, or `whole` with the record's length. Empty input needs a header.
+ */
+export function sniffRecord(b: Uint8Array): RecordSniff {
+  if (b.length > 0 && (b[0]! < ContentType.change_cipher_spec || b[0]! > ContentType.application_data)) return { kind: 'not-a-record' };
+  if (b.length > 1 && b[1] !== 3) return { kind: 'not-a-record' };
+  if (b.length < RECORD_HEADER_LENGTH) return { kind: 'need', missing: RECORD_HEADER_LENGTH - b.length };
+  const total = RECORD_HEADER_LENGTH + ((b[3]! << 8) | b[4]!);
+  return b.length < total ? { kind: 'need', missing: total - b.length } : { kind: 'whole', length: total };
+}
+
+/**
+ * A plaintext alert record (RFC 8446 §5.1, §6): what an endpoint sends before it has traffic
+ * keys, or when it has none left (7 bytes: header, level, description).
+ */
+export function encodePlaintextAlert(level: number, description: number, version = LEGACY_RECORD_VERSION): Uint8Array {
+  return TlsRecordCodec.encode({ type: ContentType.alert, version, fragment: Uint8Array.of(level, description) });
+}
 
 /** A whole record: header fields plus fragment (TLSPlaintext or TLSCiphertext, §5.1/§5.2). */
 export interface TlsRecord {
