@@ -6,7 +6,8 @@
 import { runWasmProcess, type WasmHost, type WasmSocket } from '../../cruntime/index.js';
 import { statusName } from '../../sspi/index.js';
 import type { StreamSocket } from '../net/socket.js';
-import { addRootCertificates, TaskProgramHost } from './index.js';
+import { TaskProgramHost } from './emulated.js';
+import { addRootCertificates } from './tls-session.js';
 import type { ProgramDefinition } from './registry.js';
 import { emptyOutcome, type ProgramOutcome } from './types.js';
 
