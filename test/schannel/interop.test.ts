@@ -8,14 +8,10 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { once } from 'node:events';
 import { makeDevice, certWithKey, Endpoint, pem, ASC_FLAGS } from './harness.js';
+import { Pump, sspiHandshake, sspiRead } from '../support/sspi-socket.js';
+import { PeerProcess, connectWhenListening, freePort } from '../support/peers.js';
 import {
   SEC_E_OK,
-  SEC_I_CONTINUE_NEEDED,
-  SEC_I_INCOMPLETE_CREDENTIALS,
-  SEC_E_INCOMPLETE_MESSAGE,
-  SEC_I_CONTEXT_EXPIRED,
-  SEC_I_RENEGOTIATE,
-  ISC_REQ_USE_SUPPLIED_CREDS,
   ASC_REQ_MUTUAL_AUTH,
   SECPKG_ATTR_CIPHER_INFO,
   SECPKG_ATTR_SESSION_INFO,
@@ -36,114 +32,6 @@ import type { CertContext } from '../../schannel/index.js';
 const ROOTS = pem('roots.pem');
 const servers: net.Server[] = [];
 afterAll(() => servers.forEach((s) => s.close()));
-
-/** Reads from a socket into an endpoint's inbox until `until` says stop. */
-class Pump {
-  private waiters: (() => void)[] = [];
-  closed = false;
-  constructor(
-    readonly sock: net.Socket,
-    readonly ep: Endpoint,
-  ) {
-    sock.on('data', (d: Buffer) => {
-      ep.receive(new Uint8Array(d));
-      this.wake();
-    });
-    sock.on('close', () => {
-      this.closed = true;
-      this.wake();
-    });
-    sock.on('error', () => {
-      this.closed = true;
-      this.wake();
-    });
-  }
-  private wake() {
-    const w = this.waiters;
-    this.waiters = [];
-    w.forEach((f) => f());
-  }
-  /** Waits for more bytes (or close). */
-  more(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    return new Promise((r) => this.waiters.push(r));
-  }
-  send(b: Uint8Array) {
-    if (b.length && !this.sock.destroyed) this.sock.write(b);
-  }
-}
-
-/** The Microsoft-sample handshake loop over a real socket. */
-async function sspiHandshake(ep: Endpoint, pump: Pump, alpn?: string[]): Promise<number> {
-  let first = true;
-  let again = false;
-  for (let i = 0; i < 50; i++) {
-    if (!first && !again && ep.inbox.length === 0) {
-      await pump.more();
-      if (pump.closed && ep.inbox.length === 0) return -1;
-    }
-    const r = ep.step(first || ep.role === 'server' ? alpn : undefined);
-    first = false;
-    again = false;
-    pump.send(r.token);
-    if (r.status === SEC_E_OK) return r.status;
-    if (r.status === SEC_I_INCOMPLETE_CREDENTIALS) {
-      // Check 49: call again (now with USE_SUPPLIED_CREDS) without reading the socket.
-      ep.flags |= ISC_REQ_USE_SUPPLIED_CREDS;
-      again = true;
-      continue;
-    }
-    if (r.status === SEC_E_INCOMPLETE_MESSAGE) {
-      if (pump.closed) return r.status;
-      await pump.more();
-      continue;
-    }
-    if (r.status !== SEC_I_CONTINUE_NEEDED) return r.status;
-    if (ep.inbox.length) continue; // EXTRA: call again without reading
-  }
-  return -2;
-}
-
-/** The read loop: decrypts until `want` bytes arrived or the peer closed. */
-async function sspiRead(ep: Endpoint, pump: Pump, want: number): Promise<{ data: Uint8Array; status: number; seen: number[] }> {
-  const chunks: Uint8Array[] = [];
-  const seen: number[] = [];
-  let n = 0;
-  let status = SEC_E_OK;
-  while (n < want) {
-    if (ep.inbox.length === 0) {
-      if (pump.closed) break;
-      await pump.more();
-      continue;
-    }
-    const r = ep.decryptAll();
-    if (r.plaintext.length) {
-      chunks.push(r.plaintext);
-      n += r.plaintext.length;
-    }
-    status = r.status;
-    seen.push(...r.statuses);
-    if (status === SEC_I_RENEGOTIATE) {
-      // A post-handshake message needs an answer: ISC/ASC returns it.
-      const s = ep.step();
-      pump.send(s.token);
-      continue;
-    }
-    if (status === SEC_I_CONTEXT_EXPIRED) break;
-    if (status !== SEC_E_OK && status !== SEC_E_INCOMPLETE_MESSAGE) break;
-    if (status === SEC_E_INCOMPLETE_MESSAGE) {
-      if (pump.closed) break;
-      await pump.more();
-    }
-  }
-  const data = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    data.set(c, o);
-    o += c.length;
-  }
-  return { data, status, seen };
-}
 
 function suiteOf(ep: Endpoint): string {
   const ci = new SecPkgContext_CipherInfo();
@@ -352,48 +240,31 @@ describe('cesim client (InitializeSecurityContext) against OpenSSL (Node tls ser
     sock.destroy();
   });
   it('KeyUpdate from OpenSSL (openssl s_server "K": update_requested) is answered through SEC_I_RENEGOTIATE', async () => {
-    const probe = net.createServer();
-    probe.listen(0, '127.0.0.1');
-    await once(probe, 'listening');
-    const port = (probe.address() as net.AddressInfo).port;
-    probe.close();
-    const { spawn } = await import('node:child_process');
+    const port = await freePort();
     const dir = (await import('node:path')).join(import.meta.dirname, '..', 'fixtures', 'pki');
-    const srv = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-tls1_3', '-cert', `${dir}/server-p256.pem`, '-cert_chain', `${dir}/server-p256.chain.pem`, '-key', `${dir}/server-p256.key.pem`], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    srv.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    srv.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const srv = PeerProcess.start('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-tls1_3', '-cert', `${dir}/server-p256.pem`, '-cert_chain', `${dir}/server-p256.chain.pem`, '-key', `${dir}/server-p256.key.pem`]);
     try {
-      let sock: net.Socket | null = null;
       // s_server prints ACCEPT once it listens; on a loaded machine that can take seconds.
-      for (let i = 0; i < 200 && !out.includes('ACCEPT'); i++) await new Promise((r) => setTimeout(r, 50));
-      for (let i = 0; i < 50 && !sock; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        const s = net.connect(port, '127.0.0.1');
-        // once() rejects on 'error' (a refused connect): that is a retry, not a failure.
-        const ok = await once(s, 'connect').then(() => true, () => false);
-        if (ok) sock = s;
-      }
-      expect(sock).not.toBeNull();
+      await srv.waitForOutput('ACCEPT');
+      const sock = await connectWhenListening(port);
       const device = makeDevice(413, 'ce210-handheld', 'client');
       const ep = new Endpoint(device.createProcess('client.exe'), 'client', 'localhost');
       expect(ep.acquire({})).toBe(0);
-      const pump = new Pump(sock!, ep);
+      const pump = new Pump(sock, ep);
       expect(statusName(await sspiHandshake(ep, pump))).toBe('SEC_E_OK');
       // s_server takes a one-letter line as a command only when it arrives alone.
-      srv.stdin.write('K\n');
-      for (let i = 0; i < 40 && !/KEYUPDATE/i.test(out); i++) await new Promise((r) => setTimeout(r, 50));
-      srv.stdin.write('after-update\n');
-      const got = await Promise.race([sspiRead(ep, pump, 'after-update\n'.length), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('no data; s_server said: ' + out.slice(-600))), 5000))]);
+      srv.write('K\n');
+      await srv.waitForOutput(/KEYUPDATE/i, 2000).catch(() => {});
+      srv.write('after-update\n');
+      const got = await Promise.race([sspiRead(ep, pump, 'after-update\n'.length), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('no data; s_server said: ' + srv.text().slice(-600))), 5000))]);
       expect(new TextDecoder().decode(got.data)).toBe('after-update\n');
       expect(got.seen.map(statusName)).toContain('SEC_I_RENEGOTIATE');
       const enc = ep.encryptAll(new TextEncoder().encode('reply-on-new-keys\n'));
       pump.send(enc.records);
-      for (let i = 0; i < 50 && !out.includes('reply-on-new-keys'); i++) await new Promise((r) => setTimeout(r, 50));
-      expect(out).toContain('reply-on-new-keys');
-      sock!.destroy();
+      await srv.waitForOutput('reply-on-new-keys', 2500);
+      sock.destroy();
     } finally {
-      srv.kill();
+      await srv.stop();
     }
   });
 });

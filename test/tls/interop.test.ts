@@ -8,42 +8,14 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import type { GroupName } from '../../schannel/crypto/types.js';
-import { type CipherSuiteName, type TlsClient, type TlsServer, createClient, createServer } from '../../schannel/tls/index.js';
+import { type CipherSuiteName, type TlsServer, createClient, createServer } from '../../schannel/tls/index.js';
 import { acceptAll, makeCert, makeEnv } from './helpers.js';
+import { driveEngine } from '../support/peers.js';
 
 const SUITES: CipherSuiteName[] = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
 const GROUPS: [GroupName, string][] = [['x25519', 'X25519'], ['secp256r1', 'P-256'], ['secp384r1', 'P-384']];
 
-/** Drives an engine connection over a socket: handshake, then echo/collect application data. */
-function drive(conn: TlsClient | TlsServer, sock: net.Socket, onData: (d: Uint8Array) => void): Promise<void> {
-  let buf = new Uint8Array(0);
-  return new Promise((resolve, reject) => {
-    const fail = (e: Error) => { sock.destroy(); reject(e); };
-    sock.on('data', (chunk: Buffer) => {
-      const nb = new Uint8Array(buf.length + chunk.length); nb.set(buf); nb.set(chunk, buf.length); buf = nb;
-      try {
-        while (buf.length > 0) {
-          if (!conn.handshakeComplete) {
-            const r = conn.receive(buf);
-            if (r.output.length) sock.write(r.output);
-            if (r.error) return fail(r.error);
-            buf = buf.subarray(r.consumed);
-            if (conn.handshakeComplete) resolve();
-            if (r.consumed === 0 || !conn.handshakeComplete) { if (r.missing !== undefined) break; if (r.consumed === 0) break; }
-            continue;
-          }
-          const r = conn.open(buf);
-          if (r.output.length) sock.write(r.output);
-          if (r.error) return fail(r.error);
-          if (r.consumed === 0) break;
-          buf = buf.subarray(r.consumed);
-          if (r.plaintext.length) onData(r.plaintext.slice());
-        }
-      } catch (e) { fail(e as Error); }
-    });
-    sock.on('error', fail);
-  });
-}
+const drive = driveEngine;
 
 describe('interop: cesim client ↔ Node tls server (RFC 8446)', () => {
   const cert = makeCert('p256');

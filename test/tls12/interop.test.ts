@@ -4,7 +4,6 @@
  * `tls.connect` and `openssl s_client -tls1_2` against cesim's TLS 1.2 server, over suites of
  * each key exchange and record protection and each certificate type.
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -17,43 +16,9 @@ import { Tls12Client } from '../../schannel/tls/v12/client.js';
 import { Tls12Server } from '../../schannel/tls/v12/server.js';
 import type { Tls12SuiteName } from '../../schannel/tls/v12/suites.js';
 import { acceptAll, makeCert, makeEnv } from '../tls/helpers.js';
+import { PeerProcess, connectWhenListening, driveEngine, freePort, waitFor } from '../support/peers.js';
 
-type Engine = Tls12Client | Tls12Server;
-
-/** Drives an engine over a socket: handshake, then collects application data. */
-function drive(conn: Engine, sock: net.Socket, onData: (d: Uint8Array) => void): Promise<void> {
-  let buf = new Uint8Array(0);
-  return new Promise((resolve, reject) => {
-    const fail = (e: Error) => { sock.destroy(); reject(e); };
-    sock.on('data', (chunk: Buffer) => {
-      const nb = new Uint8Array(buf.length + chunk.length); nb.set(buf); nb.set(chunk, buf.length); buf = nb;
-      try {
-        while (buf.length > 0) {
-          if (!conn.handshakeComplete) {
-            const r = conn.receive(buf);
-            if (r.output.length) sock.write(r.output);
-            if (r.error) return fail(r.error);
-            buf = buf.subarray(r.consumed);
-            if (conn.handshakeComplete) { resolve(); continue; }
-            break;
-          }
-          const r = conn.open(buf);
-          if (r.output.length) sock.write(r.output);
-          if (r.error) return fail(r.error);
-          if (r.consumed === 0) break;
-          buf = buf.subarray(r.consumed);
-          if (r.plaintext.length) onData(r.plaintext.slice());
-        }
-      } catch (e) { fail(e as Error); }
-    });
-    sock.on('error', fail);
-  });
-}
-
-async function waitFor(cond: () => boolean, what: () => string, ms = 5000): Promise<void> {
-  for (let t = 0; t < ms && !cond(); t += 10) await new Promise((r) => setTimeout(r, 10));
-  if (!cond()) throw new Error(`timed out: ${what()}`);
-}
+const drive = driveEngine;
 
 /** [cesim suite, OpenSSL name, certificate kind, group]. */
 const CASES: [Tls12SuiteName, string, 'p256' | 'p384' | 'rsa2048' | 'ed25519', GroupName][] = [
@@ -144,10 +109,7 @@ describe('TLS 1.2 interop with the openssl command (-tls1_2)', () => {
     await once(srv, 'listening');
     const port = (srv.address() as net.AddressInfo).port;
     const accepted = once(srv, 'connection');
-    const cli = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2', '-cipher', 'ECDHE-RSA-AES128-GCM-SHA256', '-servername', 'localhost', '-quiet'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    cli.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    cli.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const cli = PeerProcess.start('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2', '-cipher', 'ECDHE-RSA-AES128-GCM-SHA256', '-servername', 'localhost', '-quiet']);
     try {
       const [sock] = (await accepted) as [net.Socket];
       const server = new Tls12Server({ certificateChain: cert.chain, privateKey: cert.privateKey, ...acceptAll }, env);
@@ -155,15 +117,15 @@ describe('TLS 1.2 interop with the openssl command (-tls1_2)', () => {
       const got: Uint8Array[] = [];
       await drive(server, sock, (d) => got.push(d));
       sock.write(server.seal(new TextEncoder().encode('from-cesim\n')).record);
-      await waitFor(() => out.includes('from-cesim'), () => out);
-      cli.stdin.write('from-openssl\n');
-      await waitFor(() => Buffer.concat(got).toString().includes('from-openssl'), () => out);
+      await cli.waitForOutput('from-cesim');
+      cli.write('from-openssl\n');
+      await waitFor(() => Buffer.concat(got).toString().includes('from-openssl'), () => cli.text());
       expect(server.tls12Suite?.name).toBe('TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256');
       sock.destroy();
       server.dispose();
       expect(env.memory.liveBlocks()).toEqual([]);
     } finally {
-      cli.kill();
+      await cli.stop();
       srv.close();
     }
   });
@@ -174,38 +136,27 @@ describe('TLS 1.2 interop with the openssl command (-tls1_2)', () => {
       const dir = join(tmpdir(), `cesim-s_server-${process.pid}-${kind}`);
       writeFileSync(`${dir}.crt`, cert.certPem);
       writeFileSync(`${dir}.key`, cert.keyPem);
-      const probe = net.createServer().listen(0, '127.0.0.1');
-      await once(probe, 'listening');
-      const port = (probe.address() as net.AddressInfo).port;
-      probe.close();
-      const srv = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-tls1_2', '-cipher', `${ossl}@SECLEVEL=0`, '-cert', `${dir}.crt`, '-key', `${dir}.key`], { stdio: ['pipe', 'pipe', 'pipe'] });
-      let out = '';
-      srv.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      srv.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      const port = await freePort();
+      const srv = PeerProcess.start('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-tls1_2', '-cipher', `${ossl}@SECLEVEL=0`, '-cert', `${dir}.crt`, '-key', `${dir}.key`]);
       try {
-        let sock: net.Socket | null = null;
-        for (let i = 0; i < 50 && !sock; i++) {
-          await new Promise((r) => setTimeout(r, 100));
-          const s = net.connect(port, '127.0.0.1');
-          if (await once(s, 'connect').then(() => true, () => false)) sock = s;
-        }
-        expect(sock).not.toBeNull();
+        await srv.waitForOutput('ACCEPT');
+        const sock = await connectWhenListening(port);
         const env = makeEnv(`i12-sserver-${suite}`);
         const client = new Tls12Client({ serverName: 'localhost', tls12Suites: [suite], ...acceptAll }, env);
         const got: Uint8Array[] = [];
-        const done = drive(client, sock!, (d) => got.push(d));
-        sock!.write(client.start().output);
+        const done = drive(client, sock, (d) => got.push(d));
+        sock.write(client.start().output);
         await done;
         expect(client.tls12Suite?.name).toBe(suite);
-        sock!.write(client.seal(new TextEncoder().encode('from-cesim\n')).record);
-        await waitFor(() => out.includes('from-cesim'), () => out);
-        srv.stdin.write('from-openssl\n');
-        await waitFor(() => Buffer.concat(got).toString().includes('from-openssl'), () => out);
-        sock!.destroy();
+        sock.write(client.seal(new TextEncoder().encode('from-cesim\n')).record);
+        await srv.waitForOutput('from-cesim');
+        srv.write('from-openssl\n');
+        await waitFor(() => Buffer.concat(got).toString().includes('from-openssl'), () => srv.text());
+        sock.destroy();
         client.dispose();
         expect(env.memory.liveBlocks()).toEqual([]);
       } finally {
-        srv.kill();
+        await srv.stop();
       }
     }
   });
