@@ -12,7 +12,7 @@ import {
   DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType, HandshakeType, NAMED_GROUPS, ProtocolVersion, SIGNATURE_SCHEMES,
   groupByCode, signatureSchemeByCode,
 } from '../codec/constants.js';
-import { AlpnExt, EmptyExt, type Extension, ServerNameListExt, U16ListExt, findExtension } from '../codec/extensions.js';
+import { AlpnExt, EmptyExt, type Extension, RecordSizeLimitExt, ServerNameListExt, U16ListExt, findExtension } from '../codec/extensions.js';
 import { CertificateVerifyCodec, type ClientHello, ClientHelloCodec, ServerHelloCodec } from '../codec/handshake.js';
 import type { OutputResult, TlsEnv } from '../config.js';
 import { Transcript } from '../transcript.js';
@@ -286,11 +286,21 @@ export class Tls12Client extends Tls12Connection {
           this.record.setReceiveLimit(bytes);
           break;
         }
+        case ExtensionType.record_size_limit: {
+          // RFC 8449 §4: the largest plaintext the server takes in a record (TLS 1.2: no content
+          // type byte); below 64 MUST draw illegal_parameter. §5: not together with max_fragment_length.
+          const limit = RecordSizeLimitExt.decode(e.data);
+          if (limit < 64) throw new TlsError('peer.illegal_parameter', `record_size_limit ${limit}`);
+          if (findExtension(exts, Tls12ExtensionType.max_fragment_length)) throw new TlsError('peer.illegal_parameter', 'record_size_limit with max_fragment_length');
+          this.record.setSendLimit(limit);
+          if (this.config.recordSizeLimit !== undefined) this.record.setReceiveLimit(this.config.recordSizeLimit);
+          break;
+        }
         case ExtensionType.session_ticket:
           EmptyExt.decode(e.data);
           break;
         default:
-          // record_size_limit etc. were offered but are not taken in TLS 1.2 by cesim's client.
+          // Anything else offered is not taken from a TLS 1.2 server by cesim's client.
           throw new TlsError('peer.unsupported_extension', `ServerHello extension ${e.type}`);
       }
     }
