@@ -10,7 +10,7 @@ import { writePcap } from '../capture/index.js';
 import { writeReport } from '../report/index.js';
 import { hostMonotonicMs } from '../bridge/realtime.js';
 import { applyOverrides, loadScenario, runScenario, DEFAULT_SCENARIO, type RunOptions, type RunSummary, type Scenario } from '../scenario/index.js';
-import { BudgetError, budgetsFromFile, evaluateBudget, type BudgetSpec } from '../scenario/budget.js';
+import { BudgetError, applyBudgets, baselineOf, budgetsFromFile, type BudgetSpec } from '../scenario/budget.js';
 import { UsageError, helpText, parseAllocFailureSpec, parseCommand, parseFaultSpec, seedOption, type CommandSpec } from './args.js';
 import { formatSummary } from './format.js';
 import { adviseFromDemand, demandOfSeed, type GroupAdvice } from './advise-core.js';
@@ -36,6 +36,7 @@ export const RUN_COMMAND: CommandSpec = {
     program: { type: 'string', value: 'APP.wasm', description: 'run a module built by `cesim cc` as the client device\'s process instead of its program (its roots stay trusted)' },
     advise: { type: 'boolean', description: "also run on unbounded shadow pools and print the pool-size advisor's buckets for this seed (cesim advise runs many seeds); in the report and --json" },
     budget: { type: 'string', value: 'FILE.json', description: 'memory budgets (docs/memory-diagnostics.md): a breach fails the run (exit 1) naming the device, pool or owner' },
+    'write-baseline': { type: 'string', value: 'FILE.json', description: 'write the run\'s pool, heap, stack and owner peaks per device: the baseline a peak-not-above-baseline budget compares against' },
     'alloc-trace': { type: 'string', value: 'FILE', description: 'write every allocation as JSON lines: time, device, process, owner tag, call, pool, size, bucket, fall-through, result' },
   },
   notes: 'Built-in scenarios: `cesim scenarios`. Exit codes: 0 pass, 1 an assertion failed or the run broke, 2 bad usage.',
@@ -132,12 +133,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   const wallMs = hostMonotonicMs() - t0;
   const s = out.summary;
   if (budgets) {
-    const verdicts = budgets.budgets.map((b) => {
-      const v = evaluateBudget(b, s, budgets.baseDir);
-      return { ...v, name: `budget ${v.name}` };
-    });
-    s.assertions.push(...verdicts);
-    if (s.result === 'pass' && verdicts.some((v) => !v.passed)) s.result = 'fail';
+    const verdicts = applyBudgets(s, budgets.budgets, budgets.baseDir);
     if (out.report) {
       out.report.assertions.push(...verdicts);
       out.report.meta.result = s.result;
@@ -165,6 +161,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
       }));
     }
   }
+  if (typeof values['write-baseline'] === 'string') await writeFile(values['write-baseline'], JSON.stringify(baselineOf(s), null, 2) + '\n');
   if (typeof values.report === 'string' && out.report) await writeReport(values.report, out.report);
   if (typeof values['alloc-trace'] === 'string') await writeFile(values['alloc-trace'], allocLines.map((l) => `${l}\n`).join(''));
   if (typeof values.pcap === 'string' && out.segments) await writePcap(values.pcap, out.segments);
