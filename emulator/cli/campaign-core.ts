@@ -12,6 +12,8 @@ export interface CampaignWorkerData {
   faults?: string;
   allocFailures?: string;
   profile?: string;
+  /** `--profiles DIR` (absolute path): per-group profiles. */
+  profiles?: string;
   /** A `--budget` file (absolute path) every run is checked against. */
   budget?: string;
 }

@@ -7,7 +7,7 @@ import { applyBudgets, applyOverrides, budgetsFromFile, loadScenario, runScenari
 import { hostMonotonicMs } from '../bridge/realtime.js';
 import { classifyRun, type CampaignJob, type CampaignWorkerData } from './campaign-core.js';
 import { parseAllocFailureSpec, parseFaultSpec } from './args.js';
-import { profileOption } from './run.js';
+import { profileOption, withGroupProfiles } from './run.js';
 
 const data = workerData as CampaignWorkerData;
 let loaded: LoadedScenario | null = null;
@@ -26,6 +26,7 @@ parentPort!.on('message', async (job: CampaignJob | null) => {
   try {
     if (!loaded) {
       loaded = await loadScenario(data.ref);
+      if (data.profiles) loaded.scenario = withGroupProfiles('campaign', loaded.scenario, data.profiles);
       if (data.sets.length > 0) loaded.scenario = applyOverrides(loaded.scenario, data.sets);
     }
     const out = await runScenario(loaded, { ...base, seed: job.seed });

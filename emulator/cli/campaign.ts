@@ -17,7 +17,7 @@ import { cliWorker } from '../package-root.js';
 import { tally, type CampaignTotals, type CampaignWorkerData, type RunVerdict } from './campaign-core.js';
 import { digits } from './format.js';
 import type { CliIo } from './io.js';
-import { profileOption } from './run.js';
+import { profileOption, withGroupProfiles } from './run.js';
 
 /** The `campaign` command. */
 export const CAMPAIGN_COMMAND: CommandSpec = {
@@ -32,6 +32,7 @@ export const CAMPAIGN_COMMAND: CommandSpec = {
     'alloc-failures': { type: 'string', value: 'SPEC', description: 'forced allocation failures: p=P or nth=A..B, with tag=GLOB, pool=NAME, devices=a+b' },
     workers: { type: 'string', value: 'N', description: 'worker threads (default: the machine\'s cores, at most one per seed)' },
     profile: { type: 'string', value: 'P', description: 'device profile for the client devices' },
+    profiles: { type: 'string', value: 'DIR', description: 'build each device group from DIR/GROUP.profile.json where it exists (what cesim advise --write DIR writes)' },
     set: { type: 'string', multiple: true, value: 'PATH=VALUE', description: 'override a scenario field, e.g. devices[1].count=50' },
     budget: { type: 'string', value: 'FILE.json', description: 'memory budgets every seed\'s run is checked against (docs/memory-diagnostics.md); a breach is a problem with its replay command, and exits 1' },
     json: { type: 'boolean', description: 'print the totals and every problem as JSON' },
@@ -47,6 +48,7 @@ export function replayCommand(ref: string, seed: number, values: Record<string, 
   if (typeof values.faults === 'string') parts.push('--faults', q(values.faults));
   if (typeof values['alloc-failures'] === 'string') parts.push('--alloc-failures', q(values['alloc-failures']));
   if (typeof values.profile === 'string') parts.push('--profile', q(values.profile));
+  if (typeof values.profiles === 'string') parts.push('--profiles', q(values.profiles));
   for (const s of (values.set as string[] | undefined) ?? []) parts.push('--set', q(s));
   if (typeof values.budget === 'string') parts.push('--budget', q(values.budget));
   return parts.join(' ');
@@ -136,12 +138,14 @@ export async function campaignCommand(argv: readonly string[], io: CliIo): Promi
   const ref = positionals[0] ?? DEFAULT_SCENARIO;
   const sets = (values.set as string[] | undefined) ?? [];
   const loaded = await loadScenario(ref);
+  if (typeof values.profiles === 'string') loaded.scenario = withGroupProfiles('campaign', loaded.scenario, values.profiles);
   if (sets.length > 0) applyOverrides(loaded.scenario, sets);
   const data: Omit<CampaignWorkerData, 'entry'> = { ref: loaded.source.startsWith('builtin:') ? ref : loaded.source, sets };
   if (typeof values.faults === 'string') data.faults = values.faults;
   if (typeof values['alloc-failures'] === 'string') data.allocFailures = values['alloc-failures'];
   if (typeof values.profile === 'string') data.profile = values.profile;
   if (typeof values.budget === 'string') data.budget = resolve(values.budget);
+  if (typeof values.profiles === 'string') data.profiles = resolve(values.profiles);
 
   const showBar = !values['no-progress'] && !values.json;
   const bar = showBar
