@@ -910,7 +910,16 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** Registers `ntlmssp.dll` as a built-in package module (every new device lists it). */
+/**
+ * Registers NTLM's package module under `ntlmssp.dll`. Importing `cesim/ntlm` does this, so a
+ * device whose profile lists `ntlmssp.dll` (every built-in profile does, as CE images carry it)
+ * has NTLM with no call; a custom profile that leaves the DLL out has no NTLM. Calling it again
+ * is harmless.
+ * @deprecated No longer needed: the import registers the module.
+ */
 export function registerNtlm(): void {
-  registerPackageModule(NTLM_DLL, createNtlmModule, { builtIn: true });
+  registerPackageModule(NTLM_DLL, createNtlmModule);
 }
+
+// ntlmssp.dll is on the image as soon as this module is loaded into the host process.
+registerNtlm();
