@@ -164,9 +164,24 @@ export class SspiPort implements ServerPort {
     return this.phase === 'established' || this.phase === 'closed';
   }
 
-  /** The context's blocks in the LSA (tagged `schannel.context#N`), still held now. */
+  /** This context's tag prefix (`schannel.context#N.`), learnt at the first ASC. */
+  private tagPrefix: string | null = null;
+  private started = false;
+
+  private contextIds(): Set<string> {
+    const ids = new Set<string>();
+    for (const e of this.host.device.leakReport()) {
+      const m = /^schannel\.context#(\d+)\./.exec(e.owner.tag);
+      if (m) ids.add(m[1]!);
+    }
+    return ids;
+  }
+
+  /** This context's blocks (tagged `schannel.context#N.…`), still held now. */
   contextBlocks(): string[] {
-    return this.host.device.leakReport().filter((e) => e.owner.tag.startsWith('schannel.context#')).map((e) => `${e.size} B ${e.owner.tag}`);
+    const prefix = this.tagPrefix;
+    if (prefix === null) return [];
+    return this.host.device.leakReport().filter((e) => e.owner.tag.startsWith(prefix)).map((e) => `${e.size} B ${e.owner.tag}`);
   }
 
   feed(bytes: Uint8Array): PortAnswer {
@@ -176,7 +191,13 @@ export class SspiPort implements ServerPort {
     if (this.phase === 'failed' || this.phase === 'closed') return { output: new Uint8Array(0), failed: this.phase === 'failed', status: this.status, plaintext, closed };
     this.ep.receive(bytes);
     while (this.phase === 'handshake' && this.ep.inbox.length > 0) {
+      const before = this.started ? null : this.contextIds();
       const r = this.ep.step();
+      if (before !== null) {
+        this.started = true;
+        const mine = [...this.contextIds()].find((id) => !before.has(id));
+        if (mine !== undefined) this.tagPrefix = `schannel.context#${mine}.`;
+      }
       const failure = (r.status & 0x80000000) !== 0;
       if (r.status === SEC_E_OK || r.status === SEC_I_CONTINUE_NEEDED || (failure && (this.ep.attrs.value & ASC_RET_EXTENDED_ERROR) !== 0)) out.push(r.token);
       if (r.status === SEC_E_INCOMPLETE_MESSAGE) break;

@@ -328,7 +328,8 @@ export class Script {
       const key = keyShare.subarray(4);
       const shared = this.share.agree(key);
       const h = { crypto: this.clientEnv.crypto, hash: this.suite.hash };
-      this.hs = EarlySecret.create(h, this.psk).intoHandshakeSecret(shared);
+      // RFC 8446 §7.1: the PSK enters the schedule only when the server accepted it.
+      this.hs = EarlySecret.create(h, this.resumed ? this.psk : null).intoHandshakeSecret(shared);
       const th = this.hash();
       this.clientHs = this.hs.clientHandshakeTrafficSecret(th);
       this.serverHs = this.hs.serverHandshakeTrafficSecret(th);
