@@ -27,7 +27,7 @@ export function negoDevice(seed = 1, level?: number, bootTimeUtc?: string): Devi
   const base = getProfile('ce210-handheld');
   const profile = bootTimeUtc ? { ...base, clock: { ...base.clock, bootTimeUtc } } : base;
   const d = new Device(profile, { seed });
-  if (!profile.securityPackages.includes(NEGOTIATE_DLL)) AddSecurityPackage(d, NEGOTIATE_DLL);
+  if (!(profile.securityPackages ?? []).includes(NEGOTIATE_DLL)) AddSecurityPackage(d, NEGOTIATE_DLL);
   addNtlmAccount(d, 'alice', { password: 'Secret1' });
   if (level !== undefined) setNtlmLevel(d, 'client', level);
   return d;
