@@ -88,7 +88,7 @@ export interface DeviceProfile {
    * them), in this order. Absent: {@link CE_IMAGE_SECURITY_PACKAGES}. `[]`: an image without
    * security packages. A name is resolved to code by Security.dll (`sspi/`) from the package
    * modules registered in the host process (`registerPackageModule`; importing `cesim/schannel`
-   * registers `schannel.dll`).
+   * registers `schannel.dll`, importing `cesim/ntlm` registers `ntlmssp.dll`).
    */
   securityPackages?: string[];
   /** Where each figure comes from, keyed by field path. */

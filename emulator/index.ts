@@ -82,6 +82,11 @@ export {
   type ProgramSummary,
   type DeviceSummary,
   type AssertionSpec,
+  type MemoryBudgetSpec,
+  type AssertionResult,
+  evaluateBudget,
+  baselineOf,
+  type Baseline,
 } from './scenario/index.js';
 export {
   BUILTIN_PROGRAMS,

@@ -262,6 +262,8 @@ export class SchannelContext {
   /** The user-mode half: a block in the caller's process holding the packed record state. */
   userBlock: { process: Process; addr: number } | null = null;
   private expiryMs = 0;
+  /** The server certificate chosen, kept after the engine is released. */
+  private chosenCertificateIndex = 0;
 
   constructor(
     readonly state: SchannelDeviceState,
@@ -354,6 +356,7 @@ export class SchannelContext {
       cipherSuites: cred.suites as TlsClientConfig['cipherSuites'],
       ...(pssOnly ? { privateKeySchemes: ['rsa_pss_pss_sha256', 'rsa_pss_pss_sha384', 'rsa_pss_pss_sha512'] as SignatureScheme[] } : {}),
       ...(alpn && alpn.length ? { alpn } : {}),
+      ...(cred.groups ? { groups: [...cred.groups] } : {}),
       verifyPeerCertificate: (c: Uint8Array[], ctx: { usage: 'serverAuth' | 'clientAuth' }) =>
         this.verifier(c, ctx.usage === 'serverAuth' ? 'server' : 'client'),
       publicKeyOf: (d: Uint8Array) => this.publicKeyOf(d),
@@ -407,6 +410,18 @@ export class SchannelContext {
         clientAuth: mutualAuth ? 'request' : 'none',
         ...(ticketKey ? { tickets: { key: ticketKey, count: 1 } } : {}),
       };
+      // paCred's further certificates: the engines pick by the client's signature_algorithms.
+      const more = cred.certificates.slice(1).filter((c) => c.privateKey);
+      if (more.length > 0) {
+        config.additionalCertificates = more.map((c) => {
+          const k = c.privateKey!;
+          return {
+            certificateChain: [c.pbCertEncoded, ...this.issuerChain(c)],
+            privateKey: k,
+            ...(k.kind === 'rsa' && k.pssOnly === true ? { privateKeySchemes: ['rsa_pss_pss_sha256', 'rsa_pss_pss_sha384', 'rsa_pss_pss_sha512'] as SignatureScheme[] } : {}),
+          };
+        });
+      }
       try {
         const v = this.versions();
         const config12: Tls12ServerConfig = { ...config, ...this.tls12Settings(), tls13Enabled: v.tls13 };
@@ -426,10 +441,25 @@ export class SchannelContext {
     return SEC_E_OK;
   }
 
-  /** Which versions the credential lets this context speak. */
+  /** Which versions the credential lets this context speak (a version left without suites is off). */
   private versions(): { tls12: boolean; tls13: boolean } {
-    const p = this.credential.protocols;
-    return { tls12: (p & (SP_PROT_TLS1_2_CLIENT | SP_PROT_TLS1_2_SERVER)) !== 0, tls13: (p & (SP_PROT_TLS1_3_CLIENT | SP_PROT_TLS1_3_SERVER)) !== 0 };
+    const c = this.credential;
+    const p = c.protocols;
+    const tls12 = (p & (SP_PROT_TLS1_2_CLIENT | SP_PROT_TLS1_2_SERVER)) !== 0 && c.tls12Suites.length > 0;
+    const tls13 = (p & (SP_PROT_TLS1_3_CLIENT | SP_PROT_TLS1_3_SERVER)) !== 0 && c.suites.length > 0;
+    // A credential whose suites all belong to a version it does not enable still gets an engine,
+    // which reports the configuration error.
+    return tls12 || tls13 ? { tls12, tls13 } : { tls12: false, tls13: true };
+  }
+
+  /**
+   * The certificate this side presents: a server's is the one its engine chose among the
+   * credential's (`paCred`), a client's the credential's first.
+   */
+  localCertificate(): CertContext | null {
+    const e = this.engine;
+    if (e instanceof TlsServer || e instanceof Tls12Server) this.chosenCertificateIndex = e.certificateIndex;
+    return this.credential.certificates[this.chosenCertificateIndex] ?? this.credential.certificate;
   }
 
   /** The TLS 1.2 engine's settings from the credential. */
@@ -497,6 +527,7 @@ export class SchannelContext {
     for (const e of events) {
       if (e.type === 'handshakeComplete') {
         complete = true;
+        this.localCertificate();
         this.resumed = e.resumed;
       } else if (e.type === 'needClientCertificate') needCert = true;
       else if (e.type === 'closeNotify') closed = true;

@@ -40,7 +40,9 @@ import {
 } from '../sspi/index.js';
 import { CertContext, type CertStore } from './cert/index.js';
 import type { PrivateKey } from './crypto/types.js';
+import type { GroupName } from './crypto/types.js';
 import { TLS12_SUITES } from './tls/v12/suites.js';
+import { resolveGroupName, resolveSuiteName, SUITE_POLICY_KEY } from './suite-names.js';
 
 /** Every client-direction `SP_PROT_*` bit (schannel.h). */
 const CLIENT_BITS = 0xaaaaaaaa;
@@ -67,6 +69,13 @@ export interface ProtocolPolicy {
   byDefault: number;
   /** RFC 7627: abort TLS 1.2 full handshakes without the extended master secret (default true). */
   requireExtendedMasterSecret: boolean;
+  /**
+   * The suite order policy (`SUITE_POLICY_KEY\\Functions`): IANA names, in order; only these
+   * suites are offered or accepted. Null: every implemented suite, in cesim's order.
+   */
+  suiteOrder?: readonly string[] | null;
+  /** The curve order policy (`SUITE_POLICY_KEY\\EccCurves`): groups, in order. Null: the engines' defaults. */
+  curveOrder?: readonly GroupName[] | null;
 }
 
 /**
@@ -96,7 +105,14 @@ export function protocolPolicy(get: (key: string, name: string) => unknown, scha
     if (typeof dbd === 'number') byDefault = dbd !== 0 ? byDefault & ~bit : byDefault | bit;
   }
   const ems = get(schannelKey, 'RequireExtendedMasterSecret');
-  return { enabled, byDefault: byDefault & enabled, requireExtendedMasterSecret: typeof ems === 'number' ? ems !== 0 : true };
+  // The suite and curve order policy, as Windows' Group Policy writes it; unknown names are skipped.
+  const functions = get(SUITE_POLICY_KEY, 'Functions');
+  const fnames = typeof functions === 'string' ? functions.split(',') : Array.isArray(functions) ? functions : null;
+  const suiteOrder = fnames === null ? null : fnames.map((n) => resolveSuiteName(String(n))?.iana).filter((n): n is string => n !== undefined);
+  const curves = get(SUITE_POLICY_KEY, 'EccCurves');
+  const cnames = typeof curves === 'string' ? curves.split(',') : Array.isArray(curves) ? curves : null;
+  const curveOrder = cnames === null ? null : [...new Set(cnames.map((n) => resolveGroupName(String(n))).filter((g): g is GroupName => g !== null))];
+  return { enabled, byDefault: byDefault & enabled, requireExtendedMasterSecret: typeof ems === 'number' ? ems !== 0 : true, suiteOrder, curveOrder };
 }
 
 /** Names of the protocol bits cesim refuses, for the trace message that says why. */
@@ -139,9 +155,16 @@ export interface SchannelCredential {
   readonly refusals: readonly string[];
   /** `SCH_CRED_*` flags. */
   readonly flags: number;
-  /** The local certificate (with its private key), or null. */
+  /** The local certificate (with its private key), or null: the first of {@link certificates}. */
   readonly certificate: CertContext | null;
   readonly privateKey: PrivateKey | null;
+  /**
+   * Every certificate of `paCred` (each with its private key), in order: a server picks among
+   * them by the client's signature_algorithms and, in TLS 1.2, the suite's authentication.
+   */
+  readonly certificates: readonly CertContext[];
+  /** Key-exchange groups in order (the curve order policy), or null for the engines' defaults. */
+  readonly groups: readonly GroupName[] | null;
   /** Root store given in the credential (`hRootStore`), or null for the device's ROOT store. */
   readonly rootStore: CertStore | null;
   /** TLS 1.3 cipher suites allowed by `palgSupportedAlgs` and the strength bounds. */
@@ -160,6 +183,12 @@ export interface SchannelCredential {
    */
   ticketKey: Uint8Array | null;
 }
+
+/**
+ * Most certificates cesim takes in one `SCHANNEL_CRED` (the docs: "typically one for each key
+ * exchange method supported by the application"; RSA, ECDSA P-256/P-384, Ed25519 fit).
+ */
+export const MAX_CREDENTIAL_CERTIFICATES = 8;
 
 /** Schannel's default client session-cache lifetime: 10 hours. */
 export const DEFAULT_SESSION_LIFESPAN_MS = 10 * 60 * 60 * 1000;
@@ -193,16 +222,20 @@ export function validateSchannelCred(fCredentialUse: number, pAuthData: unknown,
   }
   const cCreds = typeof cred.cCreds === 'number' ? cred.cCreds : 0;
   const paCred = Array.isArray(cred.paCred) ? cred.paCred : [];
-  // Check 30: two certificates → SEC_E_UNKNOWN_CREDENTIALS.
-  if (cCreds > 1 || cCreds < 0 || !Number.isInteger(cCreds) || paCred.length < cCreds) {
-    return { status: SEC_E_UNKNOWN_CREDENTIALS, reason: `cCreds ${cCreds} with ${paCred.length} certificates: Schannel takes at most one` };
+  if (cCreds < 0 || !Number.isInteger(cCreds) || cCreds > MAX_CREDENTIAL_CERTIFICATES || paCred.length < cCreds) {
+    return { status: SEC_E_UNKNOWN_CREDENTIALS, reason: `cCreds ${cCreds} with ${paCred.length} certificates (at most ${MAX_CREDENTIAL_CERTIFICATES})` };
   }
-  if (cCreds === 1) {
-    const cert = paCred[0];
+  for (let i = 0; i < cCreds; i++) {
+    const cert = paCred[i];
     // Check 27: a bogus certificate → SEC_E_UNKNOWN_CREDENTIALS.
-    if (!(cert instanceof CertContext)) return { status: SEC_E_UNKNOWN_CREDENTIALS, reason: 'paCred[0] is not a certificate context' };
-    // Check 28: no private key → SEC_E_NO_CREDENTIALS.
-    if (!cert.privateKey) return { status: SEC_E_NO_CREDENTIALS, reason: 'the certificate has no private key' };
+    if (!(cert instanceof CertContext)) return { status: SEC_E_UNKNOWN_CREDENTIALS, reason: `paCred[${i}] is not a certificate context` };
+    if (!cert.privateKey) {
+      // Check 28: the one certificate has no private key → SEC_E_NO_CREDENTIALS. Check 30: among
+      // several, one without a key makes the array unusable → SEC_E_UNKNOWN_CREDENTIALS.
+      return cCreds === 1
+        ? { status: SEC_E_NO_CREDENTIALS, reason: 'the certificate has no private key' }
+        : { status: SEC_E_UNKNOWN_CREDENTIALS, reason: `paCred[${i}] has no private key` };
+    }
   }
   // Check 24: DTLS and TLS bits mixed → SEC_E_ALGORITHM_MISMATCH.
   const grbit = (cred.grbitEnabledProtocols ?? 0) >>> 0;
@@ -247,17 +280,21 @@ function makeCredential(role: 'client' | 'server', cred: SCHANNEL_CRED, policy: 
   // grbitEnabledProtocols takes precedence over DisabledByDefault, not over Enabled = 0.
   const protocols = grbit === 0 ? policy.byDefault & dir & IMPLEMENTED_PROTOCOLS[role] : dirBits & IMPLEMENTED_PROTOCOLS[role] & policy.enabled;
   const refusals = grbit === 0 ? [] : describeRefusals(dirBits & ~IMPLEMENTED_PROTOCOLS[role]);
-  const cert = cred.cCreds === 1 && Array.isArray(cred.paCred) && cred.paCred[0] instanceof CertContext ? cred.paCred[0] : null;
+  const certificates = Array.isArray(cred.paCred) ? cred.paCred.slice(0, Math.max(0, cred.cCreds)).filter((c): c is CertContext => c instanceof CertContext) : [];
+  const cert = certificates[0] ?? null;
   const minStrength = cred.dwMinimumCipherStrength > 0 ? cred.dwMinimumCipherStrength : CIPHER_STRENGTH.min;
   const maxStrength = cred.dwMaximumCipherStrength > 0 ? cred.dwMaximumCipherStrength : CIPHER_STRENGTH.max;
   const algs = cred.cSupportedAlgs > 0 && Array.isArray(cred.palgSupportedAlgs) ? cred.palgSupportedAlgs.slice(0, cred.cSupportedAlgs) : null;
   const allowed = ([name, alg]: [string, number]): boolean => {
     const bits = name.includes('AES_128') ? 128 : 256;
     if (bits < minStrength || bits > maxStrength) return false;
+    if (policy.suiteOrder && !policy.suiteOrder.includes(name)) return false;
     return algs === null || algs.includes(alg);
   };
-  const suites = Object.entries(SUITE_ALGS).filter(allowed).map(([name]) => name);
-  const tls12Suites = Object.entries(TLS12_SUITE_ALGS).filter(allowed).map(([name]) => name);
+  // The suite order policy orders what it allows; without it cesim's order stands.
+  const byPolicy = (a: [string, number], b: [string, number]): number => (policy.suiteOrder ? policy.suiteOrder.indexOf(a[0]) - policy.suiteOrder.indexOf(b[0]) : 0);
+  const suites = Object.entries(SUITE_ALGS).filter(allowed).sort(byPolicy).map(([name]) => name);
+  const tls12Suites = Object.entries(TLS12_SUITE_ALGS).filter(allowed).sort(byPolicy).map(([name]) => name);
   const rootStore = cred.hRootStore && typeof cred.hRootStore === 'object' && 'certificates' in cred.hRootStore ? (cred.hRootStore as CertStore) : null;
   return {
     use: role === 'server' ? SECPKG_CRED_INBOUND : SECPKG_CRED_OUTBOUND,
@@ -268,6 +305,8 @@ function makeCredential(role: 'client' | 'server', cred: SCHANNEL_CRED, policy: 
     flags: cred.dwFlags >>> 0,
     certificate: cert,
     privateKey: cert?.privateKey ?? null,
+    certificates,
+    groups: policy.curveOrder && policy.curveOrder.length > 0 ? policy.curveOrder : null,
     rootStore,
     suites,
     tls12Suites,

@@ -142,7 +142,8 @@ export const CREDENTIAL_OBJECT_BYTES = 96;
 interface CredEntry {
   cred: SchannelCredential;
   block: number;
-  certBlock: number;
+  /** One block per certificate of `paCred`. */
+  certBlocks: number[];
   keyBlock: number;
 }
 
@@ -255,15 +256,21 @@ export function createSchannelModule(): SecurityPackageModule {
     const id = s.nextCred++;
     const block = proc.poolAlloc('general', CREDENTIAL_OBJECT_BYTES, `schannel.cred#${id}`);
     if (block === 0) return SEC_E_INSUFFICIENT_MEMORY;
-    let certBlock = 0;
-    if (r.credential.certificate) {
-      const est = certContextMemoryBytes(r.credential.certificate);
-      certBlock = proc.poolAlloc('general', est.total, `schannel.cred#${id}.certificate`);
-      if (certBlock === 0) {
+    // Each certificate of paCred is copied into the credential (the first keeps the tag
+    // `.certificate`; further ones `.certificate2`, `.certificate3` …).
+    const certBlocks: number[] = [];
+    const certs = r.credential.certificates;
+    for (let i = 0; i < certs.length; i++) {
+      const c = certs[i]!;
+      const est = certContextMemoryBytes(c);
+      const b = proc.poolAlloc('general', est.total, `schannel.cred#${id}.certificate${i === 0 ? '' : String(i + 1)}`);
+      if (b === 0) {
         proc.poolFree(block);
+        for (const x of certBlocks) proc.poolFree(x);
         return SEC_E_INSUFFICIENT_MEMORY;
       }
-      proc.write(certBlock, r.credential.certificate.pbCertEncoded.subarray(0, Math.min(est.total, r.credential.certificate.cbCertEncoded)));
+      proc.write(b, c.pbCertEncoded.subarray(0, Math.min(est.total, c.cbCertEncoded)));
+      certBlocks.push(b);
     }
     let keyBlock = 0;
     if (r.credential.role === 'server') {
@@ -271,13 +278,13 @@ export function createSchannelModule(): SecurityPackageModule {
       keyBlock = proc.poolAlloc('general', TICKET_KEY_BYTES, `schannel.cred#${id}.ticketKey`);
       if (keyBlock === 0) {
         proc.poolFree(block);
-        if (certBlock) proc.poolFree(certBlock);
+        for (const x of certBlocks) proc.poolFree(x);
         return SEC_E_INSUFFICIENT_MEMORY;
       }
       r.credential.ticketKey = proc.view(keyBlock, TICKET_KEY_BYTES);
       s.support.device.rng.fill(r.credential.ticketKey);
     }
-    s.creds.set(id, { cred: r.credential, block, certBlock, keyBlock });
+    s.creds.set(id, { cred: r.credential, block, certBlocks, keyBlock });
     handle.value = id;
     // Check 19: Wine writes 0 for an outbound credential; cesim does the same for both.
     expiry.LowPart = 0;
@@ -292,7 +299,7 @@ export function createSchannelModule(): SecurityPackageModule {
     s.creds.delete(h);
     const lsa = s.support.lsaProcess;
     lsa.poolFree(e.block);
-    if (e.certBlock) lsa.poolFree(e.certBlock);
+    for (const x of e.certBlocks) lsa.poolFree(x);
     if (e.keyBlock) {
       e.cred.ticketKey?.fill(0);
       e.cred.ticketKey = null;
@@ -579,7 +586,7 @@ export function queryContextAttribute(support: SecpkgSupportFunctions, ctx: Scha
         o.aiHash = mac.alg;
         o.dwHashStrength = mac.bits;
         o.aiExch = t12.suite.keyExchange === 'rsa' ? CALG_RSA_KEYX : CALG_ECDH_EPHEM;
-        o.dwExchStrength = t12.suite.keyExchange === 'rsa' ? certKeyInfo(ctx.role === 'client' ? ctx.remoteCertContext() : ctx.credential.certificate).bits : t12.conn.group === 'x25519' ? 255 : t12.conn.group === 'secp384r1' ? 384 : 256;
+        o.dwExchStrength = t12.suite.keyExchange === 'rsa' ? certKeyInfo(ctx.role === 'client' ? ctx.remoteCertContext() : ctx.localCertificate()).bits : t12.conn.group === 'x25519' ? 255 : t12.conn.group === 'secp384r1' ? 384 : 256;
         return SEC_E_OK;
       }
       const info = SUITE_INFO[suiteName(ctx)];
@@ -598,7 +605,7 @@ export function queryContextAttribute(support: SecpkgSupportFunctions, ctx: Scha
       if (o.dwVersion !== 1) return SEC_E_UNSUPPORTED_FUNCTION;
       if (!established) return SEC_E_INVALID_HANDLE;
       const name = suiteName(ctx);
-      const local = ctx.credential.certificate;
+      const local = ctx.localCertificate();
       const cert = ctx.role === 'client' ? ctx.remoteCertContext() : local;
       const t12 = tls12Of(ctx);
       if (t12 !== null) {
@@ -643,7 +650,7 @@ export function queryContextAttribute(support: SecpkgSupportFunctions, ctx: Scha
       if (!established) return SEC_E_INVALID_HANDLE;
       const t12k = tls12Of(ctx);
       const info = t12k !== null ? tls12Info(t12k.suite) : SUITE_INFO[suiteName(ctx)];
-      const peer = ctx.role === 'client' ? ctx.remoteCertContext() : ctx.credential.certificate;
+      const peer = ctx.role === 'client' ? ctx.remoteCertContext() : ctx.localCertificate();
       const k = certKeyInfo(peer);
       const o = buf as SecPkgContext_KeyInfo;
       // Check 11: each name is a FreeContextBuffer block in the caller's token pool.
@@ -680,7 +687,7 @@ export function queryContextAttribute(support: SecpkgSupportFunctions, ctx: Scha
       // Check 52: SEC_CHANNEL_BINDINGS + "tls-server-end-point:" + hash of the server certificate
       // (RFC 5929 §4.1: the certificate's signature hash, SHA-256 for MD5/SHA-1).
       if (!established) return SEC_E_INVALID_HANDLE;
-      const server = ctx.role === 'client' ? ctx.remoteCertContext() : ctx.credential.certificate;
+      const server = ctx.role === 'client' ? ctx.remoteCertContext() : ctx.localCertificate();
       if (!server) return SEC_E_NO_CREDENTIALS;
       const hashName = server.pCertInfo.signatureAlgorithm.algorithm?.hash === 'sha384' ? 'sha384' : server.pCertInfo.signatureAlgorithm.algorithm?.hash === 'sha512' ? 'sha512' : 'sha256';
       const digest = ctx.crypto.hash(hashName, server.pbCertEncoded);

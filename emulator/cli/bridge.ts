@@ -5,8 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { createServer, connect as netConnect, type Socket } from 'node:net';
 import { getProfile, type DeviceProfile } from '../../device/index.js';
+import { CALG_AES_128, CALG_AES_256 } from '../../sspi/index.js';
+import { ALL_GROUPS, ALL_SUITES, cngCurveName, loadCertificateWithKey, resolveGroupName, resolveSuiteName, CertFreeCertificateContext } from '../../schannel/index.js';
 import { BridgeDevice, RealSocketStream, bridgeBootTime, wsaNameForError, type BridgePace } from '../bridge/index.js';
-import { NO_STREAM, TlsSession, tlsClientExchange, tlsServerExchange, protocolBits, type ProgramOutcome } from '../programs/index.js';
+import { NO_STREAM, TlsSession, tlsClientExchange, tlsServerExchange, protocolBits, type ProgramOutcome, type TlsCredentialOptions } from '../programs/index.js';
 import { helpText, hostPort, intOption, listOption, parseCommand, UsageError, type CommandSpec } from './args.js';
 import { fmtNs } from './format.js';
 import type { CliIo } from './io.js';
@@ -17,6 +19,67 @@ const BRIDGE_OPTIONS: CommandSpec['options'] = {
   pace: { type: 'string', value: 'device|host', description: "'device' (default): each computation takes the modelled device CPU's time; 'host': host speed (test suites, load)" },
   'boot-time': { type: 'string', value: 'ISO', description: "the device's wall clock at boot (default: the host's current time; e.g. 2026-01-01T00:00:00Z)" },
 };
+
+/** The TLS options both bridge commands take (mapped onto the Schannel credential). */
+const TLS_OPTIONS: CommandSpec['options'] = {
+  protocols: { type: 'string', value: 'LIST', description: 'enabled versions, comma-separated: tls1.2, tls1.3 (default both; grbitEnabledProtocols)' },
+  ciphers: { type: 'string', value: 'LIST', description: 'cipher suites allowed, in order, comma-separated, IANA or OpenSSL names (palgSupportedAlgs and the suite order policy)' },
+  groups: { type: 'string', value: 'LIST', description: 'key-exchange groups, in order, comma-separated: x25519, secp256r1, secp384r1, secp521r1, x448 (the curve order policy)' },
+};
+
+/** What `--protocols`, `--ciphers` and `--groups` set on the credential, and the banner's words for it. */
+interface TlsChoice {
+  credential: Pick<TlsCredentialOptions, 'protocols' | 'supportedAlgs' | 'suiteOrder' | 'curveOrder'>;
+  banner: string;
+}
+
+/** `--protocols`, `--ciphers`, `--groups`, checked (an unknown name lists the valid ones). */
+function tlsChoice(cmd: string, values: Record<string, unknown>, role: 'client' | 'server'): TlsChoice {
+  const protocols = values.protocols === undefined ? ['tls1.2', 'tls1.3'] : listOption(values.protocols).map((p) => p.toLowerCase().replace(/^tlsv/, 'tls'));
+  for (const p of protocols) {
+    if (p !== 'tls1.2' && p !== 'tls1.3') throw new UsageError(`${cmd}: --protocols: unknown protocol ${JSON.stringify(p)} (valid: tls1.2, tls1.3)`);
+  }
+  if (protocols.length === 0) throw new UsageError(`${cmd}: --protocols: give at least one of tls1.2, tls1.3`);
+  const bits = protocolBits(protocols, role);
+  const credential: TlsChoice['credential'] = { protocols: bits };
+  const words = [`protocols ${[...new Set(protocols)].sort().map((p) => p.replace('tls', 'TLS ')).join(', ')} (grbitEnabledProtocols 0x${bits.toString(16).padStart(8, '0')})`];
+  if (values.ciphers !== undefined) {
+    const names = listOption(values.ciphers);
+    const suites = names.map((n) => {
+      const r = resolveSuiteName(n);
+      if (r === null) {
+        throw new UsageError(`${cmd}: --ciphers: unknown cipher suite ${JSON.stringify(n)}; valid (IANA or OpenSSL name):\n${ALL_SUITES.map((x) => `  ${x.iana}${x.openssl !== x.iana ? ` (${x.openssl})` : ''}`).join('\n')}`);
+      }
+      return r;
+    });
+    if (suites.length === 0) throw new UsageError(`${cmd}: --ciphers: give at least one cipher suite`);
+    const usable = suites.filter((x) => protocols.includes(x.version));
+    if (usable.length === 0) throw new UsageError(`${cmd}: --ciphers: none of these suites belongs to the enabled protocols (${protocols.join(', ')})`);
+    credential.suiteOrder = [...new Set(suites.map((x) => x.iana))];
+    // palgSupportedAlgs can name the AES ciphers; ChaCha20 has no CryptoAPI ALG_ID, so a list
+    // naming it leaves palgSupportedAlgs empty and the suite order policy alone restricts.
+    if (!suites.some((x) => x.iana.includes('CHACHA20'))) {
+      credential.supportedAlgs = [...new Set(suites.map((x) => (x.iana.includes('AES_128') ? CALG_AES_128 : CALG_AES_256)))];
+    }
+    words.push(`suites ${credential.suiteOrder.join(', ')}${credential.supportedAlgs ? ` (palgSupportedAlgs ${credential.supportedAlgs.map((a) => (a === CALG_AES_128 ? 'CALG_AES_128' : 'CALG_AES_256')).join(', ')})` : ''}`);
+  } else words.push('suites all');
+  if (values.groups !== undefined) {
+    const groups = listOption(values.groups).map((n) => {
+      const g = resolveGroupName(n);
+      if (g === null) throw new UsageError(`${cmd}: --groups: unknown group ${JSON.stringify(n)} (valid: ${ALL_GROUPS.join(', ')})`);
+      return g;
+    });
+    if (groups.length === 0) throw new UsageError(`${cmd}: --groups: give at least one group`);
+    credential.curveOrder = [...new Set(groups)].map(cngCurveName);
+    words.push(`groups ${[...new Set(groups)].join(', ')}`);
+  } else words.push('groups default');
+  return { credential, banner: words.join('; ') };
+}
+
+/** The values of an option that may repeat. */
+function many(v: unknown): string[] {
+  return v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
+}
 
 /** `--pace` and `--boot-time`, checked. */
 function bridgeClock(cmd: string, values: Record<string, unknown>): { pace: BridgePace; boot: ReturnType<typeof bridgeBootTime> } {
@@ -45,12 +108,13 @@ export const SERVE_COMMAND: CommandSpec = {
   maxPositionals: 0,
   options: {
     listen: { type: 'string', value: 'HOST:PORT', description: 'address to listen on, e.g. 127.0.0.1:8443 (port 0: any free port, printed)' },
-    cert: { type: 'string', value: 'FILE', description: 'server certificate chain (PEM)' },
-    key: { type: 'string', value: 'FILE', description: 'server private key (PEM)' },
+    cert: { type: 'string', multiple: true, value: 'FILE', description: 'server certificate chain (PEM); several --cert/--key pairs (e.g. RSA and ECDSA) are picked by the client\'s signature algorithms' },
+    key: { type: 'string', multiple: true, value: 'FILE', description: 'private key (PEM) of the --cert at the same position' },
     profile: { type: 'string', value: 'P', description: 'device profile (default ce210-handheld; a built-in name or a JSON file)' },
     'client-auth': { type: 'boolean', description: 'ask for a client certificate (ASC_REQ_MUTUAL_AUTH)' },
-    ca: { type: 'string', value: 'FILE', description: 'trust anchors (PEM) for client certificates' },
+    ca: { type: 'string', value: 'FILE', description: 'trust anchors (PEM) for client certificates (with --client-auth: a client certificate from another CA is refused with unknown_ca)' },
     alpn: { type: 'string', value: 'LIST', description: 'ALPN protocols accepted, comma-separated' },
+    ...TLS_OPTIONS,
     'max-connections': { type: 'string', value: 'N', description: 'exit after N connections' },
     'response-bytes': { type: 'string', value: 'N', description: 'HTTP response body size (default 1024)' },
     quiet: { type: 'boolean', description: 'no line per connection' },
@@ -72,6 +136,7 @@ export const CONNECT_COMMAND: CommandSpec = {
     cert: { type: 'string', value: 'FILE', description: 'client certificate chain (PEM)' },
     key: { type: 'string', value: 'FILE', description: 'client private key (PEM)' },
     alpn: { type: 'string', value: 'LIST', description: 'ALPN protocols offered, comma-separated' },
+    ...TLS_OPTIONS,
     profile: { type: 'string', value: 'P', description: 'device profile (default ce210-handheld)' },
     path: { type: 'string', value: 'PATH', description: 'request path (default /)' },
     stdin: { type: 'boolean', description: 'send standard input as the request instead of a GET' },
@@ -87,6 +152,16 @@ function readPem(cmd: string, opt: string, path: string | undefined): string | u
   } catch (e) {
     throw new UsageError(`${cmd}: --${opt}: cannot read ${path}: ${(e as Error).message}`);
   }
+}
+
+/** "FILE (ECDSA P-256)": a certificate/key pair, loaded once to check it. */
+function describeCertificate(cmd: string, p: { certPem: string; keyPem: string; file: string }): string {
+  const c = loadCertificateWithKey(p.certPem, p.keyPem);
+  if (!c.ok) throw new UsageError(`${cmd}: --cert ${p.file}: ${c.error.kind}: ${c.error.detail}`);
+  const k = c.value.pCertInfo.publicKey;
+  const what = !k ? 'unknown key' : k.kind === 'rsa' ? `RSA ${k.bits}` : k.kind === 'ec' ? `ECDSA ${k.curve}` : 'Ed25519';
+  CertFreeCertificateContext(c.value);
+  return `${p.file} (${what})`;
 }
 
 function deviceProfile(cmd: string, v: unknown): DeviceProfile {
@@ -107,17 +182,28 @@ export async function serveCommand(argv: readonly string[], io: CliIo, signal?: 
   }
   if (typeof values.listen !== 'string') throw new UsageError('serve: --listen HOST:PORT is required');
   const listen = hostPort('serve', '--listen', values.listen, true);
-  const certPem = readPem('serve', 'cert', values.cert as string | undefined);
-  const keyPem = readPem('serve', 'key', values.key as string | undefined);
-  if (!certPem || !keyPem) throw new UsageError('serve: --cert FILE and --key FILE are required');
+  const certFiles = many(values.cert);
+  const keyFiles = many(values.key);
+  if (certFiles.length === 0 || keyFiles.length === 0) throw new UsageError('serve: --cert FILE and --key FILE are required');
+  if (certFiles.length !== keyFiles.length) throw new UsageError(`serve: ${certFiles.length} --cert but ${keyFiles.length} --key: give them in pairs`);
+  const pairs = certFiles.map((c, i) => ({ certPem: readPem('serve', 'cert', c)!, keyPem: readPem('serve', 'key', keyFiles[i])!, file: c }));
+  const certWords = pairs.map((p) => describeCertificate('serve', p));
   const caPem = readPem('serve', 'ca', values.ca as string | undefined);
+  if (caPem !== undefined && values['client-auth'] !== true) throw new UsageError('serve: --ca is for client certificates: use it with --client-auth');
   const max = intOption('serve', 'max-connections', values['max-connections'], 1);
   const responseBytes = intOption('serve', 'response-bytes', values['response-bytes'], 0, 16 * 1024 * 1024) ?? 1024;
   const alpn = listOption(values.alpn);
+  const tls = tlsChoice('serve', values, 'server');
   const clock = bridgeClock('serve', values);
   const bridge = new BridgeDevice({ name: 'server', profile: deviceProfile('serve', values.profile), processName: 'httpsd.exe', pace: clock.pace, bootTimeUtc: clock.boot.bootTimeUtc });
   const cred = new TlsSession(bridge, NO_STREAM, 'server');
-  const acq = cred.acquireCredentials({ certPem, keyPem, protocols: protocolBits(['tls1.3'], 'server'), ...(caPem ? { rootsPem: [caPem] } : {}) });
+  const acq = cred.acquireCredentials({
+    certPem: pairs[0]!.certPem,
+    keyPem: pairs[0]!.keyPem,
+    moreCertificates: pairs.slice(1).map((p) => ({ certPem: p.certPem, keyPem: p.keyPem })),
+    ...tls.credential,
+    ...(caPem ? { rootsPem: [caPem] } : {}),
+  });
   if (acq.status !== 0) {
     io.stderr(`cesim serve: AcquireCredentialsHandle: ${acq.statusName}${acq.detail ? ` (${acq.detail})` : ''}\n`);
     return 1;
@@ -165,6 +251,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo, signal?: 
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : listen.port;
   io.stdout(`cesim serve: listening on ${listen.host}:${port} (device ${bridge.device.profile.name}, ${clockBanner(bridge, clock)})\n`);
+  io.stdout(`cesim serve: ${tls.banner}; certificates ${certWords.join(', ')}${values['client-auth'] === true ? `; client certificates asked for (ASC_REQ_MUTUAL_AUTH), trusted roots: ${caPem ? String(values.ca) : 'the device ROOT store'}` : ''}\n`);
   const onSigint = (): void => stop();
   process.once('SIGINT', onSigint);
   signal?.addEventListener('abort', stop);
@@ -207,9 +294,11 @@ export async function connectCommand(argv: readonly string[], io: CliIo): Promis
     if (!io.stdin) throw new UsageError('connect: --stdin: no standard input');
     request = await readAll(io.stdin);
   } else request = new TextEncoder().encode(`GET ${path} HTTP/1.0\r\nHost: ${serverName}\r\nUser-Agent: cesim-connect\r\n\r\n`);
+  const tls = tlsChoice('connect', values, 'client');
   const clock = bridgeClock('connect', values);
   const bridge = new BridgeDevice({ name: 'client', profile: deviceProfile('connect', values.profile), processName: 'connect.exe', pace: clock.pace, bootTimeUtc: clock.boot.bootTimeUtc });
   io.stderr(`cesim connect: device ${bridge.device.profile.name}, ${clockBanner(bridge, clock)}\n`);
+  io.stderr(`cesim connect: ${tls.banner}\n`);
   const sock = netConnect({ host: target.host, port: target.port });
   const connected = await new Promise<string | null>((resolve) => {
     sock.once('connect', () => resolve(null));
@@ -227,7 +316,7 @@ export async function connectCommand(argv: readonly string[], io: CliIo): Promis
       alpn: listOption(values.alpn),
       request,
       credential: {
-        protocols: protocolBits(['tls1.3'], 'client'),
+        ...tls.credential,
         ...(caPem ? { rootsPem: [caPem] } : {}),
         ...(certPem && keyPem ? { certPem, keyPem } : {}),
         ...(values.insecure ? { manualValidation: true } : {}),

@@ -1,6 +1,6 @@
 /**
  * The campaign's bookkeeping: how one run is classified (success, failure by status, leak,
- * device fault, exception, hang) and how the verdicts add up.
+ * device fault, memory budget breached, exception, hang) and how the verdicts add up.
  */
 import type { RunSummary } from '../scenario/index.js';
 
@@ -12,6 +12,10 @@ export interface CampaignWorkerData {
   faults?: string;
   allocFailures?: string;
   profile?: string;
+  /** `--profiles DIR` (absolute path): per-group profiles. */
+  profiles?: string;
+  /** A `--budget` file (absolute path) every run is checked against. */
+  budget?: string;
 }
 
 /** One job: a seed to run. */
@@ -20,7 +24,7 @@ export interface CampaignJob {
 }
 
 /** How one run went. */
-export type RunClass = 'success' | 'failure' | 'leak' | 'fault' | 'exception' | 'hang';
+export type RunClass = 'success' | 'failure' | 'budget' | 'leak' | 'fault' | 'exception' | 'hang';
 
 /** One run's verdict, as a worker reports it. */
 export interface RunVerdict {
@@ -37,7 +41,11 @@ export interface RunVerdict {
   hostMs: number;
 }
 
-/** Classifies a run (or a run that threw outside the simulation, `error`). Worst first: exception, hang, fault, leak, failure. */
+/**
+ * Classifies a run (or a run that threw outside the simulation, `error`). Worst first:
+ * exception, hang, fault, leak, budget (a memory budget failed: a scenario's budget assertion or
+ * `--budget`), failure.
+ */
 export function classifyRun(seed: number, s: RunSummary | null, hostMs: number, error?: string): RunVerdict {
   if (!s) return { seed, class: 'exception', status: 'EXCEPTION', detail: error ?? 'unknown error', leakedBlocks: 0, faults: 0, traceHash: '', virtualTimeNs: 0, hostMs };
   const v: RunVerdict = { seed, class: 'success', status: 'OK', detail: '', leakedBlocks: s.totals.leakedBlocks, faults: s.totals.faults, traceHash: s.traceHash, virtualTimeNs: s.stop.virtualTimeNs, hostMs };
@@ -59,6 +67,11 @@ export function classifyRun(seed: number, s: RunSummary | null, hostMs: number, 
     const d = s.devices.find((x) => x.leaks.length > 0)!;
     const e = d.leaks[0]!;
     v.detail = `${d.name}: ${s.totals.leakedBlocks} block(s), e.g. ${e.pool} ${e.size} B tag ${e.owner.tag} from ${e.owner.call}`;
+  } else if (s.assertions.some((a) => a.budget && !a.passed)) {
+    v.class = 'budget';
+    const a = s.assertions.find((x) => x.budget && !x.passed)!;
+    v.status = `budget ${a.name.replace(/^budget /, '')}`;
+    v.detail = a.detail;
   } else if (s.result !== 'pass') {
     v.class = 'failure';
     const a = s.assertions.find((x) => !x.passed);
@@ -76,6 +89,8 @@ export interface CampaignTotals {
   failuresByStatus: Record<string, number>;
   leaks: number;
   faults: number;
+  /** Runs that broke a memory budget. */
+  budgets: number;
   exceptions: number;
   hangs: number;
   /** Every run that was not a success, by seed. */
@@ -85,7 +100,7 @@ export interface CampaignTotals {
 
 /** Adds up verdicts. */
 export function tally(vs: readonly RunVerdict[]): CampaignTotals {
-  const t: CampaignTotals = { runs: vs.length, successes: 0, failuresByStatus: {}, leaks: 0, faults: 0, exceptions: 0, hangs: 0, problems: [], hostMs: 0 };
+  const t: CampaignTotals = { runs: vs.length, successes: 0, failuresByStatus: {}, leaks: 0, faults: 0, budgets: 0, exceptions: 0, hangs: 0, problems: [], hostMs: 0 };
   for (const v of [...vs].sort((a, b) => a.seed - b.seed)) {
     t.hostMs += v.hostMs;
     if (v.class === 'success') {
@@ -96,6 +111,7 @@ export function tally(vs: readonly RunVerdict[]): CampaignTotals {
     if (v.class === 'failure') t.failuresByStatus[v.status] = (t.failuresByStatus[v.status] ?? 0) + 1;
     else if (v.class === 'leak') t.leaks++;
     else if (v.class === 'fault') t.faults++;
+    else if (v.class === 'budget') t.budgets++;
     else if (v.class === 'exception') t.exceptions++;
     else t.hangs++;
   }

@@ -2,27 +2,29 @@
  * `cesim campaign [scenario] --seeds A..B`: runs a scenario once per seed, with seeded link
  * faults and forced allocation failures, on `node:worker_threads` workers, with a progress bar
  * on standard error. Prints the runs, successes, failures by status, leaks, device faults,
+ * memory budgets broken (the scenario's budget assertions and `--budget FILE`, on every seed),
  * exceptions and hangs, and for each problem the one command that replays it. Leaks, device
- * faults, exceptions and hangs exit 1.
+ * faults, broken budgets, exceptions and hangs exit 1.
  */
+import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import cliProgress from 'cli-progress';
 import { hostMonotonicMs } from '../bridge/realtime.js';
-import { loadScenario, applyOverrides, DEFAULT_SCENARIO } from '../scenario/index.js';
+import { loadScenario, applyOverrides, budgetsFromFile, BudgetError, DEFAULT_SCENARIO } from '../scenario/index.js';
 import { helpText, intOption, parseAllocFailureSpec, parseCommand, parseFaultSpec, seedRange, UsageError, type CommandSpec } from './args.js';
 import { cliWorker } from '../package-root.js';
 import { tally, type CampaignTotals, type CampaignWorkerData, type RunVerdict } from './campaign-core.js';
 import { digits } from './format.js';
 import type { CliIo } from './io.js';
-import { profileOption } from './run.js';
+import { profileOption, withGroupProfiles } from './run.js';
 
 /** The `campaign` command. */
 export const CAMPAIGN_COMMAND: CommandSpec = {
   name: 'campaign',
   synopsis: 'cesim campaign [SCENARIO | FILE.json | MODULE.ts] --seeds A..B [options]',
   summary:
-    'Runs the scenario once per seed with seeded link faults and forced allocation failures, on worker threads, and reports successes, failures by status, leaks, device faults, exceptions and hangs, with the command that replays each problem. Leaks, device faults, exceptions and hangs exit 1.',
+    'Runs the scenario once per seed with seeded link faults and forced allocation failures, on worker threads, and reports successes, failures by status, leaks, device faults, memory budgets broken, exceptions and hangs, with the command that replays each problem. Leaks, device faults, broken budgets, exceptions and hangs exit 1.',
   maxPositionals: 1,
   options: {
     seeds: { type: 'string', value: 'A..B', description: 'the seeds to run (inclusive), e.g. 1..500' },
@@ -30,7 +32,9 @@ export const CAMPAIGN_COMMAND: CommandSpec = {
     'alloc-failures': { type: 'string', value: 'SPEC', description: 'forced allocation failures: p=P or nth=A..B, with tag=GLOB, pool=NAME, devices=a+b' },
     workers: { type: 'string', value: 'N', description: 'worker threads (default: the machine\'s cores, at most one per seed)' },
     profile: { type: 'string', value: 'P', description: 'device profile for the client devices' },
+    profiles: { type: 'string', value: 'DIR', description: 'build each device group from DIR/GROUP.profile.json where it exists (what cesim advise --write DIR writes)' },
     set: { type: 'string', multiple: true, value: 'PATH=VALUE', description: 'override a scenario field, e.g. devices[1].count=50' },
+    budget: { type: 'string', value: 'FILE.json', description: 'memory budgets every seed\'s run is checked against (docs/memory-diagnostics.md); a breach is a problem with its replay command, and exits 1' },
     json: { type: 'boolean', description: 'print the totals and every problem as JSON' },
     'no-progress': { type: 'boolean', description: 'no progress bar' },
   },
@@ -44,7 +48,9 @@ export function replayCommand(ref: string, seed: number, values: Record<string, 
   if (typeof values.faults === 'string') parts.push('--faults', q(values.faults));
   if (typeof values['alloc-failures'] === 'string') parts.push('--alloc-failures', q(values['alloc-failures']));
   if (typeof values.profile === 'string') parts.push('--profile', q(values.profile));
+  if (typeof values.profiles === 'string') parts.push('--profiles', q(values.profiles));
   for (const s of (values.set as string[] | undefined) ?? []) parts.push('--set', q(s));
+  if (typeof values.budget === 'string') parts.push('--budget', q(values.budget));
   return parts.join(' ');
 }
 
@@ -93,6 +99,7 @@ function formatTotals(t: CampaignTotals, ref: string, seeds: [number, number], v
     `  failures    ${digits(Object.values(t.failuresByStatus).reduce((a, b) => a + b, 0))}${Object.keys(t.failuresByStatus).length ? ` (${Object.entries(t.failuresByStatus).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ×${n}`).join(', ')})` : ''}`,
     `  leaks       ${digits(t.leaks)}`,
     `  faults      ${digits(t.faults)}`,
+    `  budgets     ${digits(t.budgets)}${t.budgets ? ' run(s) broke a memory budget' : ''}`,
     `  exceptions  ${digits(t.exceptions)}`,
     `  hangs       ${digits(t.hangs)}`,
   ];
@@ -119,15 +126,26 @@ export async function campaignCommand(argv: readonly string[], io: CliIo): Promi
   if (typeof values.faults === 'string') parseFaultSpec('campaign', values.faults);
   if (typeof values['alloc-failures'] === 'string') parseAllocFailureSpec('campaign', values['alloc-failures']);
   if (typeof values.profile === 'string') profileOption('campaign', values.profile);
+  if (typeof values.budget === 'string') {
+    try {
+      budgetsFromFile(values.budget);
+    } catch (e) {
+      if (e instanceof BudgetError) throw new UsageError(`campaign: --budget: ${e.message}`);
+      throw e;
+    }
+  }
   const workers = Math.max(1, Math.min(intOption('campaign', 'workers', values.workers, 1, 1024) ?? availableParallelism(), count));
   const ref = positionals[0] ?? DEFAULT_SCENARIO;
   const sets = (values.set as string[] | undefined) ?? [];
   const loaded = await loadScenario(ref);
+  if (typeof values.profiles === 'string') loaded.scenario = withGroupProfiles('campaign', loaded.scenario, values.profiles);
   if (sets.length > 0) applyOverrides(loaded.scenario, sets);
   const data: Omit<CampaignWorkerData, 'entry'> = { ref: loaded.source.startsWith('builtin:') ? ref : loaded.source, sets };
   if (typeof values.faults === 'string') data.faults = values.faults;
   if (typeof values['alloc-failures'] === 'string') data.allocFailures = values['alloc-failures'];
   if (typeof values.profile === 'string') data.profile = values.profile;
+  if (typeof values.budget === 'string') data.budget = resolve(values.budget);
+  if (typeof values.profiles === 'string') data.profiles = resolve(values.profiles);
 
   const showBar = !values['no-progress'] && !values.json;
   const bar = showBar
@@ -158,5 +176,5 @@ export async function campaignCommand(argv: readonly string[], io: CliIo): Promi
   const ref2 = data.ref;
   if (values.json) io.stdout(JSON.stringify({ scenario: ref2, seeds, workers, wallMs: Math.round(wallMs), ...t, problems: t.problems.map((p) => ({ ...p, replay: replayCommand(ref2, p.seed, values) })) }, null, 2) + '\n');
   else io.stdout(formatTotals(t, ref2, seeds, values, wallMs, workers));
-  return t.leaks + t.faults + t.exceptions + t.hangs > 0 ? 1 : 0;
+  return t.leaks + t.faults + t.budgets + t.exceptions + t.hangs > 0 ? 1 : 0;
 }

@@ -3,14 +3,15 @@
  * JSON document), writing the report, pcap, key log and trace when asked. Exit 0 when every
  * assertion held, 1 when one failed or the run broke (the message names it), 2 on bad usage.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
-import { getProfile, profileFromFile, type DeviceProfile } from '../../device/index.js';
+import { basename, join, resolve } from 'node:path';
+import { getProfile, loadProfile, profileFromFile, type DeviceProfile } from '../../device/index.js';
 import { writePcap } from '../capture/index.js';
 import { writeReport } from '../report/index.js';
 import { hostMonotonicMs } from '../bridge/realtime.js';
 import { applyOverrides, loadScenario, runScenario, DEFAULT_SCENARIO, type RunOptions, type RunSummary, type Scenario } from '../scenario/index.js';
-import { BudgetError, budgetsFromFile, evaluateBudget, type BudgetSpec } from '../scenario/budget.js';
+import { BudgetError, applyBudgets, baselineOf, budgetsFromFile, type BudgetSpec } from '../scenario/budget.js';
 import { UsageError, helpText, parseAllocFailureSpec, parseCommand, parseFaultSpec, seedOption, type CommandSpec } from './args.js';
 import { formatSummary } from './format.js';
 import { adviseFromDemand, demandOfSeed, type GroupAdvice } from './advise-core.js';
@@ -25,6 +26,7 @@ export const RUN_COMMAND: CommandSpec = {
   options: {
     seed: { type: 'string', value: 'N', description: 'root seed (overrides the scenario\'s)' },
     profile: { type: 'string', value: 'P', description: 'device profile for the client devices: a built-in name or a profile JSON file' },
+    profiles: { type: 'string', value: 'DIR', description: 'build each device group from DIR/GROUP.profile.json where it exists (what cesim advise --write DIR writes)' },
     json: { type: 'boolean', description: 'print one JSON document (docs/run-json.md) instead of the summary' },
     report: { type: 'string', value: 'FILE.html', description: 'write the HTML report' },
     pcap: { type: 'string', value: 'FILE.pcap', description: 'write the emulated network traffic as pcap' },
@@ -36,6 +38,7 @@ export const RUN_COMMAND: CommandSpec = {
     program: { type: 'string', value: 'APP.wasm', description: 'run a module built by `cesim cc` as the client device\'s process instead of its program (its roots stay trusted)' },
     advise: { type: 'boolean', description: "also run on unbounded shadow pools and print the pool-size advisor's buckets for this seed (cesim advise runs many seeds); in the report and --json" },
     budget: { type: 'string', value: 'FILE.json', description: 'memory budgets (docs/memory-diagnostics.md): a breach fails the run (exit 1) naming the device, pool or owner' },
+    'write-baseline': { type: 'string', value: 'FILE.json', description: 'write the run\'s pool, heap, stack and owner peaks per device: the baseline a peak-not-above-baseline budget compares against' },
     'alloc-trace': { type: 'string', value: 'FILE', description: 'write every allocation as JSON lines: time, device, process, owner tag, call, pool, size, bucket, fall-through, result' },
   },
   notes: 'Built-in scenarios: `cesim scenarios`. Exit codes: 0 pass, 1 an assertion failed or the run broke, 2 bad usage.',
@@ -58,6 +61,30 @@ export function withWasmProgram(sc: Scenario, module: string): Scenario {
     devices: sc.devices.map((d) => (d === dev ? { ...d, processes: [{ name, program: 'wasm', startMs, params: { module, roots } }] } : d)),
     assertions: (sc.assertions ?? []).filter((a) => !(a.kind === 'handshake-within' && (a.device === undefined || a.device === dev.name))),
   };
+}
+
+/**
+ * `--profiles DIR`: the scenario with each device group whose `DIR/GROUP.profile.json` exists
+ * built from that profile (`cesim advise --write DIR` writes one per group). A bad profile, or
+ * a folder with none of the groups' files, is a usage error.
+ */
+export function withGroupProfiles(cmd: string, sc: Scenario, dir: string): Scenario {
+  let found = 0;
+  const devices = sc.devices.map((d) => {
+    const file = join(dir, `${d.name}.profile.json`);
+    if (!existsSync(file)) return d;
+    let json: Record<string, unknown>;
+    try {
+      json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      loadProfile(json);
+    } catch (e) {
+      throw new UsageError(`${cmd}: --profiles: ${file}: ${(e as Error).message}`);
+    }
+    found++;
+    return { ...d, profile: json };
+  });
+  if (found === 0) throw new UsageError(`${cmd}: --profiles: ${dir} holds none of ${sc.devices.map((d) => `${d.name}.profile.json`).join(', ')}`);
+  return { ...sc, devices };
 }
 
 /** Resolves `--profile`: a built-in name or a JSON file. */
@@ -110,6 +137,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   const opts = sharedRunOptions('run', values);
   const loaded = await loadScenario(positionals[0] ?? DEFAULT_SCENARIO);
   if (typeof values.program === 'string') loaded.scenario = withWasmProgram(loaded.scenario, resolve(values.program));
+  if (typeof values.profiles === 'string') loaded.scenario = withGroupProfiles('run', loaded.scenario, values.profiles);
   const sets = (values.set as string[] | undefined) ?? [];
   if (sets.length > 0) loaded.scenario = applyOverrides(loaded.scenario, sets);
   if (values.report) opts.report = true;
@@ -132,12 +160,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   const wallMs = hostMonotonicMs() - t0;
   const s = out.summary;
   if (budgets) {
-    const verdicts = budgets.budgets.map((b) => {
-      const v = evaluateBudget(b, s, budgets.baseDir);
-      return { ...v, name: `budget ${v.name}` };
-    });
-    s.assertions.push(...verdicts);
-    if (s.result === 'pass' && verdicts.some((v) => !v.passed)) s.result = 'fail';
+    const verdicts = applyBudgets(s, budgets.budgets, budgets.baseDir);
     if (out.report) {
       out.report.assertions.push(...verdicts);
       out.report.meta.result = s.result;
@@ -165,6 +188,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
       }));
     }
   }
+  if (typeof values['write-baseline'] === 'string') await writeFile(values['write-baseline'], JSON.stringify(baselineOf(s), null, 2) + '\n');
   if (typeof values.report === 'string' && out.report) await writeReport(values.report, out.report);
   if (typeof values['alloc-trace'] === 'string') await writeFile(values['alloc-trace'], allocLines.map((l) => `${l}\n`).join(''));
   if (typeof values.pcap === 'string' && out.segments) await writePcap(values.pcap, out.segments);

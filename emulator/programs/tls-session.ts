@@ -79,6 +79,7 @@ import {
   X509_ASN_ENCODING,
   CERT_STORE_ADD_USE_EXISTING,
   recordSizeLimitSetting,
+  SUITE_POLICY_KEY,
   type CertContext,
 } from '../../schannel/index.js';
 import type { ByteStream, HandshakeGate, ProgramHost } from './types.js';
@@ -133,6 +134,17 @@ export interface TlsCredentialOptions {
   noServerNameCheck?: boolean;
   /** Client: accept any certificate (`SCH_CRED_MANUAL_CRED_VALIDATION`, then no validation: `--insecure`). */
   manualValidation?: boolean;
+  /** Further certificates with their keys (`paCred[1…]`): a server picks by the client's signature_algorithms. */
+  moreCertificates?: { certPem: string; keyPem: string }[];
+  /** `SCHANNEL_CRED.palgSupportedAlgs` (`ALG_ID`s of the bulk ciphers allowed). */
+  supportedAlgs?: number[];
+  /**
+   * The device's suite order policy (`SUITE_POLICY_KEY\Functions`, IANA names), written to the
+   * registry before the credential is acquired, as an installer sets it.
+   */
+  suiteOrder?: string[];
+  /** The device's curve order policy (`SUITE_POLICY_KEY\EccCurves`, CNG curve names), likewise. */
+  curveOrder?: string[];
 }
 
 /** What the handshake negotiated. */
@@ -203,6 +215,7 @@ export class TlsSession {
   private sendBufferBytes = 0;
   private sizes = new SecPkgContext_StreamSizes();
   private credCert: CertContext | null = null;
+  private moreCerts: CertContext[] = [];
   private credAcquired = false;
   /** Wire bytes moved. */
   wireBytesSent = 0;
@@ -247,12 +260,28 @@ export class TlsSession {
     if (opts.rootsPem && opts.rootsPem.length > 0) addRootCertificates(this.host, opts.rootsPem);
     const cred = new SCHANNEL_CRED({ dwVersion: SCHANNEL_CRED_VERSION, grbitEnabledProtocols: opts.protocols ?? 0 });
     if (opts.certPem && opts.keyPem) {
-      const c = loadCertificateWithKey(opts.certPem, opts.keyPem);
-      if (!c.ok) return { status: SEC_E_INTERNAL_ERROR, statusName: 'SEC_E_INTERNAL_ERROR', detail: `certificate: ${c.error.kind}: ${c.error.detail}` };
-      this.credCert = c.value;
-      cred.cCreds = 1;
-      cred.paCred = [c.value];
+      const pairs = [{ certPem: opts.certPem, keyPem: opts.keyPem }, ...(opts.moreCertificates ?? [])];
+      const certs: CertContext[] = [];
+      for (const [i, pair] of pairs.entries()) {
+        const c = loadCertificateWithKey(pair.certPem, pair.keyPem);
+        if (!c.ok) {
+          for (const x of certs) CertFreeCertificateContext(x);
+          return { status: SEC_E_INTERNAL_ERROR, statusName: 'SEC_E_INTERNAL_ERROR', detail: `certificate ${i + 1}: ${c.error.kind}: ${c.error.detail}` };
+        }
+        certs.push(c.value);
+      }
+      this.credCert = certs[0]!;
+      this.moreCerts = certs.slice(1);
+      cred.cCreds = certs.length;
+      cred.paCred = certs;
     }
+    if (opts.supportedAlgs && opts.supportedAlgs.length > 0) {
+      cred.cSupportedAlgs = opts.supportedAlgs.length;
+      cred.palgSupportedAlgs = [...opts.supportedAlgs];
+    }
+    const reg = this.process.device.registry;
+    if (opts.suiteOrder) reg.setValue(SUITE_POLICY_KEY, 'Functions', { type: 'REG_SZ', data: opts.suiteOrder.join(',') });
+    if (opts.curveOrder) reg.setValue(SUITE_POLICY_KEY, 'EccCurves', { type: 'REG_MULTI_SZ', data: [...opts.curveOrder] });
     if (this.role === 'client') {
       cred.dwFlags |= SCH_CRED_NO_DEFAULT_CREDS;
       if (opts.manualValidation) cred.dwFlags |= SCH_CRED_MANUAL_CRED_VALIDATION;
@@ -904,6 +933,8 @@ export class TlsSession {
     this.credAcquired = false;
     if (this.credCert) CertFreeCertificateContext(this.credCert);
     this.credCert = null;
+    for (const c of this.moreCerts) CertFreeCertificateContext(c);
+    this.moreCerts = [];
     if (this.ioBuffer !== 0) this.process.LocalFree(this.ioBuffer);
     if (this.sendBuffer !== 0) this.process.LocalFree(this.sendBuffer);
     this.ioBuffer = 0;

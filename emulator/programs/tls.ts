@@ -10,7 +10,7 @@ import { SocketStream, TaskProgramHost, spawnThread } from './emulated.js';
 import { parseTarget, type ParamSpec, type ProgramDefinition, type ProgramRunContext } from './registry.js';
 import { HANDSHAKE_IO_BUFFER_BYTES, NO_STREAM, TlsSession, type SessionLimits, type TlsCredentialOptions } from './tls-session.js';
 import { emptyOutcome, type ByteStream, type HandshakeGate, type ProgramHost, type ProgramOutcome } from './types.js';
-import type { DeviceProfile } from '../../device/index.js';
+import { LMEM_FIXED, type DeviceProfile } from '../../device/index.js';
 
 const ms = (v: unknown): number => Math.round(Number(v) * 1_000_000);
 const enc = new TextEncoder();
@@ -146,6 +146,12 @@ export const tlsClient: ProgramDefinition = {
     key: { type: 'string', description: 'client private key PEM (path)', optional: true },
     insecure: { type: 'boolean', description: 'skip certificate validation (SCH_CRED_MANUAL_CRED_VALIDATION, unchecked)', default: false },
     connections: { type: 'integer', description: 'connections made one after another', default: 1, min: 1 },
+    intervalMs: { type: 'number', description: 'pause between one connection and the next (virtual ms)', default: 0, min: 0 },
+    keepResponse: {
+      type: 'boolean',
+      description: 'hold the last response in a LocalAlloc block (tag app.response) until the next one has arrived, as firmware caching its latest document does',
+      default: false,
+    },
     recvTimeoutMs: { type: 'number', description: 'receive timeout (virtual ms)', default: 30000, min: 1 },
   },
   async run(rc: ProgramRunContext): Promise<ProgramOutcome> {
@@ -160,7 +166,12 @@ export const tlsClient: ProgramDefinition = {
     total.handshakeNs = 0;
     total.handshakeCpuNs = 0;
     total.handshakeNetNs = 0;
+    const p = ctx.process;
+    // The last response, in device memory (keepResponse): the newest is allocated before the
+    // previous one is freed, so blocks of varying sizes outlive the sessions between them.
+    let kept = 0;
     for (let i = 0; i < Number(params.connections); i++) {
+      if (i > 0 && Number(params.intervalMs) > 0) await ctx.sleep(ms(params.intervalMs));
       const s = await ctx.connect(address, target.port);
       if (s.lastError !== 0) {
         // WSAGetLastError() before closesocket: a successful close resets the last error.
@@ -170,7 +181,7 @@ export const tlsClient: ProgramDefinition = {
         s.close();
         break;
       }
-      const { outcome } = await tlsClientExchange(host, new SocketStream(s), {
+      const { outcome, response } = await tlsClientExchange(host, new SocketStream(s), {
         targetName: String(params.serverName),
         alpn: params.alpn as string[],
         request,
@@ -178,9 +189,22 @@ export const tlsClient: ProgramDefinition = {
         recvTimeoutNs: ms(params.recvTimeoutMs),
       });
       s.close();
+      if (outcome.ok && params.keepResponse === true && response.length > 0) {
+        const block = p.LocalAlloc(LMEM_FIXED, response.length, 'app.response');
+        if (block === 0) {
+          outcome.ok = false;
+          outcome.status = 'SEC_E_INSUFFICIENT_MEMORY';
+          outcome.detail = `LocalAlloc of the ${response.length}-byte response (connection ${i + 1}) failed`;
+        } else {
+          p.write(block, response);
+          if (kept !== 0) p.LocalFree(kept);
+          kept = block;
+        }
+      }
       merge(total, outcome);
       if (!outcome.ok) break;
     }
+    if (kept !== 0) p.LocalFree(kept);
     return total;
   },
 };
@@ -372,12 +396,12 @@ export function serverLimits(params: Record<string, unknown>): SessionLimits {
   };
 }
 
-async function serveOne(tctx: TaskContext, s: StreamSocket, cred: TlsSession, rc: ProgramRunContext, gate: AdmissionGate): Promise<ProgramOutcome> {
+async function serveOne(tctx: TaskContext, s: StreamSocket, cred: TlsSession, rc: ProgramRunContext, gate: AdmissionGate, responseBytes: number): Promise<ProgramOutcome> {
   try {
     return await tlsServerExchange(new TaskProgramHost(tctx), new SocketStream(s), cred, {
       mutualAuth: rc.params.clientAuth === true,
       alpn: rc.params.alpn as string[],
-      responseBytes: Number(rc.params.responseBytes),
+      responseBytes,
       recvTimeoutNs: ms(rc.params.recvTimeoutMs),
       limits: serverLimits(rc.params),
       gate,
@@ -413,6 +437,12 @@ export const tlsServer: ProgramDefinition = {
     alpn: { type: 'string[]', description: 'ALPN protocols accepted', default: [] },
     protocols: { type: 'string[]', description: 'enabled protocols', default: ['tls1.3'], enum: ['tls1.3', 'tls1.2'] },
     responseBytes: { type: 'integer', description: 'HTTP response body size', default: 1024, min: 0 },
+    responseBytesMax: {
+      type: 'integer',
+      description: "with it, each connection's body size is drawn from responseBytes..responseBytesMax with the device's seeded random",
+      optional: true,
+      min: 0,
+    },
     connections: { type: 'integer', description: 'connections to serve before exiting (default: the clients that target it)', optional: true, min: 0 },
     backlog: { type: 'integer', description: 'listen backlog (default: connections)', optional: true, min: 1 },
     acceptTimeoutMs: { type: 'number', description: 'give up waiting for a connection after this (virtual ms)', default: 60000, min: 1 },
@@ -467,9 +497,11 @@ export const tlsServer: ProgramDefinition = {
       }
       served++;
       open++;
+      const min = Number(params.responseBytes);
+      const responseBytes = params.responseBytesMax === undefined ? min : min + ctx.device.rng.int(Math.max(0, Number(params.responseBytesMax) - min) + 1);
       threads.push(
         spawnThread(ctx, `conn${served}`, async (tctx) => {
-          const o = await serveOne(tctx, s, cred, rc, gate);
+          const o = await serveOne(tctx, s, cred, rc, gate, responseBytes);
           if (!o.ok && openAtFirstFailure < 0) openAtFirstFailure = open;
           open--;
           statuses[o.status] = (statuses[o.status] ?? 0) + 1;

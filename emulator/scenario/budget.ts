@@ -1,25 +1,27 @@
 /**
  * Memory budgets that gate CI: checks on a finished run's memory figures (heap peak, largest
  * free block, fragmentation, stack high-water, fragmentation failures, and "no peak above a
- * committed baseline run"). `cesim run --budget FILE` evaluates a file of them; each verdict
- * names the device, pool or owner that broke it, so a pull request that grows a peak fails
- * with the owner that grew.
+ * committed baseline run"). One evaluator serves both places a budget can come from: a
+ * scenario's `assertions` (validate.ts checks them with {@link budgetErrors}, run.ts evaluates
+ * them) and `cesim run|campaign --budget FILE` ({@link applyBudgets}). Each verdict names the
+ * device, pool, thread or owner that broke it, so a pull request that grows a peak fails with
+ * the owner that grew.
  */
 import { readFileSync } from 'node:fs';
-import type { AssertionResult, RunSummary } from './run.js';
+import { isAbsolute, join } from 'node:path';
+import type { DeviceMemorySummary } from './memory.js';
+import type { AssertionResult, MemoryBudgetSpec } from './types.js';
 
-/** One memory budget. `device` limits it to a device or group (default every device). */
-export type BudgetSpec = { name?: string; device?: string } & (
-  | { kind: 'heap-peak-under'; bytes: number }
-  | { kind: 'largest-free-block-over'; pool: string; bytes: number }
-  | { kind: 'fragmentation-under'; pool: string; max: number }
-  | { kind: 'stack-peak-under'; bytes: number }
-  | { kind: 'no-fragmentation-failures' }
-  | { kind: 'peak-not-above-baseline'; file: string; tolerancePct?: number }
-);
+/** One memory budget (the same shape as a scenario's budget assertion). */
+export type BudgetSpec = MemoryBudgetSpec;
 
 /** The budget kinds. */
 export const BUDGET_KINDS = ['heap-peak-under', 'largest-free-block-over', 'fragmentation-under', 'stack-peak-under', 'no-fragmentation-failures', 'peak-not-above-baseline'] as const;
+
+/** Whether an assertion kind is a memory budget's. */
+export function isBudgetKind(kind: unknown): kind is BudgetSpec['kind'] {
+  return typeof kind === 'string' && (BUDGET_KINDS as readonly string[]).includes(kind);
+}
 
 /** A budget file that does not validate; the message names the bad field. */
 export class BudgetError extends Error {
@@ -31,50 +33,63 @@ export class BudgetError extends Error {
 
 const isRec = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Validates budgets given as parsed JSON: an array, or `{ "budgets": [...] }`. */
+/** The fields each kind takes besides `kind`, `name` and `device`. */
+const FIELDS: Record<BudgetSpec['kind'], readonly string[]> = {
+  'heap-peak-under': ['bytes'],
+  'largest-free-block-over': ['pool', 'bytes'],
+  'fragmentation-under': ['pool', 'max'],
+  'stack-peak-under': ['bytes'],
+  'no-fragmentation-failures': [],
+  'peak-not-above-baseline': ['file', 'tolerancePct'],
+};
+
+/**
+ * The problems of one budget given as parsed JSON, each as `path.field: what was expected`
+ * (empty when it is valid). `at` is the budget's path, e.g. `assertions[3]` or `b.json[0]`.
+ */
+export function budgetErrors(b: unknown, at: string): string[] {
+  if (!isRec(b)) return [`${at}: expected an object`];
+  const kind = b.kind;
+  if (!isBudgetKind(kind)) return [`${at}.kind: expected one of ${BUDGET_KINDS.join(', ')}, got ${JSON.stringify(kind)}`];
+  const errors: string[] = [];
+  const allowed = ['kind', 'name', 'device', ...FIELDS[kind]];
+  for (const k of Object.keys(b)) if (!allowed.includes(k)) errors.push(`${at}.${k}: unknown field for ${kind} (expected ${allowed.join(', ')})`);
+  const nonNeg = (k: string, optional = false): void => {
+    const v = b[k];
+    if (optional && v === undefined) return;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) errors.push(`${at}.${k}: expected a non-negative number, got ${JSON.stringify(v)}`);
+  };
+  const str = (k: string, optional = false): void => {
+    const v = b[k];
+    if (optional && v === undefined) return;
+    if (typeof v !== 'string' || v === '') errors.push(`${at}.${k}: expected a non-empty string, got ${JSON.stringify(v)}`);
+  };
+  str('name', true);
+  str('device', true);
+  if (kind === 'heap-peak-under' || kind === 'stack-peak-under') nonNeg('bytes');
+  if (kind === 'largest-free-block-over') {
+    str('pool');
+    nonNeg('bytes');
+  }
+  if (kind === 'fragmentation-under') {
+    str('pool');
+    nonNeg('max');
+    if (typeof b.max === 'number' && b.max > 1) errors.push(`${at}.max: expected a fraction in [0, 1], got ${String(b.max)}`);
+  }
+  if (kind === 'peak-not-above-baseline') {
+    str('file');
+    nonNeg('tolerancePct', true);
+  }
+  return errors;
+}
+
+/** Validates budgets given as parsed JSON: an array, or `{ "budgets": [...] }`. Throws a {@link BudgetError} naming the first bad field. */
 export function parseBudgets(json: unknown, where = 'budgets'): BudgetSpec[] {
   const list = Array.isArray(json) ? json : isRec(json) && Array.isArray(json.budgets) ? json.budgets : null;
   if (!list) throw new BudgetError(`${where}: expected an array of budgets or { "budgets": [...] }`);
   return list.map((b: unknown, i: number) => {
-    const at = `${where}[${i}]`;
-    if (!isRec(b)) throw new BudgetError(`${at}: expected an object`);
-    const kind = b.kind;
-    if (typeof kind !== 'string' || !(BUDGET_KINDS as readonly string[]).includes(kind)) throw new BudgetError(`${at}.kind: expected one of ${BUDGET_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
-    const allowed: Record<string, string[]> = {
-      'heap-peak-under': ['bytes'],
-      'largest-free-block-over': ['pool', 'bytes'],
-      'fragmentation-under': ['pool', 'max'],
-      'stack-peak-under': ['bytes'],
-      'no-fragmentation-failures': [],
-      'peak-not-above-baseline': ['file', 'tolerancePct'],
-    };
-    for (const k of Object.keys(b)) if (!['kind', 'name', 'device', ...allowed[kind]!].includes(k)) throw new BudgetError(`${at}.${k}: unknown field for ${kind}`);
-    const nonNeg = (k: string, optional = false): void => {
-      const v = b[k];
-      if (optional && v === undefined) return;
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new BudgetError(`${at}.${k}: expected a non-negative number, got ${JSON.stringify(v)}`);
-    };
-    const str = (k: string, optional = false): void => {
-      const v = b[k];
-      if (optional && v === undefined) return;
-      if (typeof v !== 'string' || v === '') throw new BudgetError(`${at}.${k}: expected a non-empty string, got ${JSON.stringify(v)}`);
-    };
-    str('name', true);
-    str('device', true);
-    if (kind === 'heap-peak-under' || kind === 'stack-peak-under') nonNeg('bytes');
-    if (kind === 'largest-free-block-over') {
-      str('pool');
-      nonNeg('bytes');
-    }
-    if (kind === 'fragmentation-under') {
-      str('pool');
-      nonNeg('max');
-      if ((b.max as number) > 1) throw new BudgetError(`${at}.max: expected a fraction in [0, 1], got ${String(b.max)}`);
-    }
-    if (kind === 'peak-not-above-baseline') {
-      str('file');
-      nonNeg('tolerancePct', true);
-    }
+    const errors = budgetErrors(b, `${where}[${i}]`);
+    if (errors.length > 0) throw new BudgetError(errors[0]!);
     return b as BudgetSpec;
   });
 }
@@ -111,29 +126,75 @@ export function budgetName(b: BudgetSpec): string {
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
-/** A baseline: a previous run's `cesim run --json` document (only `devices` is read). */
-interface Baseline {
-  devices: { name: string; pools: { name: string; peakBytesRequested: number }[]; heapPeakBytes: number; memory?: { owners?: { process: string; tag: string; peakBytes: number }[]; ownerPeaks?: { process: string; tag: string; peakBytes: number }[] } }[];
+/** What a budget reads of a run: the devices' pool peaks and memory diagnostics (a `RunSummary` is one). */
+export interface BudgetSubject {
+  devices: readonly {
+    name: string;
+    group: string;
+    pools: readonly { name: string; peakBytesRequested: number }[];
+    heapPeakBytes: number;
+    memory: DeviceMemorySummary;
+  }[];
 }
 
-function readBaseline(file: string): Baseline {
+/** A baseline device: what `peak-not-above-baseline` compares (a full `--json` run has these fields too). */
+export interface BaselineDevice {
+  name: string;
+  pools: { name: string; peakBytesRequested: number }[];
+  heapPeakBytes: number;
+  memory?: { stack?: { peakBytes?: number }; ownerPeaks?: { process: string; tag: string; peakBytes: number }[] };
+}
+
+/** A baseline document: `cesim run --write-baseline FILE` writes it; a `cesim run --json` document is one too. */
+export interface Baseline {
+  /** `1` in a file `--write-baseline` wrote. */
+  cesimBaseline?: number;
+  scenario?: string;
+  seed?: string | number;
+  devices: BaselineDevice[];
+}
+
+/** The baseline of a run: per device its pool, heap, stack and owner peaks (what `--write-baseline` writes). */
+export function baselineOf(s: BudgetSubject & { scenario: string; seed: string | number }): Baseline {
+  return {
+    cesimBaseline: 1,
+    scenario: s.scenario,
+    seed: s.seed,
+    devices: s.devices.map((d) => ({
+      name: d.name,
+      heapPeakBytes: d.heapPeakBytes,
+      pools: d.pools.map((p) => ({ name: p.name, peakBytesRequested: p.peakBytesRequested })),
+      memory: {
+        stack: { peakBytes: d.memory.stack.peakBytes },
+        ownerPeaks: d.memory.ownerPeaks.map((o) => ({ process: o.process, tag: o.tag, peakBytes: o.peakBytes })),
+      },
+    })),
+  };
+}
+
+/** Reads a baseline file; throws a {@link BudgetError} saying what is wrong with it. */
+export function readBaseline(file: string): Baseline {
   let j: unknown;
   try {
     j = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new BudgetError(`baseline ${file}: ${(e as Error).message}`);
   }
-  if (!isRec(j) || !Array.isArray(j.devices)) throw new BudgetError(`baseline ${file}: expected a cesim run --json document (with "devices")`);
+  if (!isRec(j) || !Array.isArray(j.devices)) throw new BudgetError(`baseline ${file}: expected a cesim baseline (cesim run --write-baseline) or a cesim run --json document (with "devices")`);
   return j as unknown as Baseline;
 }
 
+/** Where a pool or heap figure is: `device/pool (process)`. */
+const poolAt = (d: { name: string }, p: { name: string; process?: string; pid?: number }): string => `${d.name}/${p.name}${p.process ? ` (${p.process})` : p.pid !== undefined ? ` (pid ${p.pid})` : ''}`;
+
 /**
- * Evaluates one budget on a run. `inGroup(device)` says whether a device belongs to the budget's
- * `device` (a device name or a group); `baseDir` resolves a baseline's file.
+ * Evaluates one budget on a run. `baseDir` resolves a baseline's relative `file` (the budget
+ * file's folder, or the scenario's). A baseline that cannot be read is a failed verdict that
+ * says why, not an exception.
  */
-export function evaluateBudget(b: BudgetSpec, s: RunSummary, baseDir = '.'): AssertionResult {
+export function evaluateBudget(b: BudgetSpec, s: BudgetSubject, baseDir = '.'): AssertionResult {
   const name = budgetName(b);
-  const res = (passed: boolean, detail: string): AssertionResult => ({ name, passed, detail });
+  const res = (passed: boolean, detail: string): AssertionResult => ({ name, passed, detail, budget: true });
   const devices = s.devices.filter((d) => b.device === undefined || d.name === b.device || d.group === b.device);
   if (devices.length === 0) return res(false, `no device ${b.device}`);
   switch (b.kind) {
@@ -151,44 +212,77 @@ export function evaluateBudget(b: BudgetSpec, s: RunSummary, baseDir = '.'): Ass
     }
     case 'largest-free-block-over': {
       let worst = { v: Infinity, where: '' };
-      for (const d of devices) for (const p of d.memory.pools.filter((x) => x.name === b.pool)) if (p.minLargestFreeBytes < worst.v) worst = { v: p.minLargestFreeBytes, where: `${d.name}/${p.name}${p.process ? ` (${p.process})` : ''}` };
+      for (const d of devices) for (const p of d.memory.pools.filter((x) => x.name === b.pool)) if (p.minLargestFreeBytes < worst.v) worst = { v: p.minLargestFreeBytes, where: poolAt(d, p) };
       if (worst.v === Infinity) return res(false, `no pool ${b.pool} in scope`);
       return worst.v > b.bytes ? res(true, `smallest largest-free-block ${fmt(worst.v)} B on ${worst.where} > ${fmt(b.bytes)} B`) : res(false, `largest free block fell to ${fmt(worst.v)} B on ${worst.where}, expected over ${fmt(b.bytes)} B`);
     }
     case 'fragmentation-under': {
       let worst = { v: -1, where: '' };
-      for (const d of devices) for (const p of d.memory.pools.filter((x) => x.name === b.pool)) if (p.maxFragmentation > worst.v) worst = { v: p.maxFragmentation, where: `${d.name}/${p.name}${p.process ? ` (${p.process})` : ''}` };
+      for (const d of devices) for (const p of d.memory.pools.filter((x) => x.name === b.pool)) if (p.maxFragmentation > worst.v) worst = { v: p.maxFragmentation, where: poolAt(d, p) };
       if (worst.v < 0) return res(false, `no pool ${b.pool} in scope`);
       return worst.v < b.max ? res(true, `fragmentation at most ${worst.v} on ${worst.where} < ${b.max}`) : res(false, `fragmentation reached ${worst.v} on ${worst.where}, expected under ${b.max}`);
     }
     case 'no-fragmentation-failures': {
-      for (const d of devices) {
-        const p = d.memory.pools.find((x) => x.fragmentationFailures > 0);
-        if (p) return res(false, `${d.name}/${p.name}${p.process ? ` (${p.process})` : ''}: ${p.fragmentationFailures} allocation(s) failed although the free total would have served them`);
-      }
-      return res(true, 'no allocation failed for fragmentation');
+      const bad = devices.flatMap((d) => d.memory.pools.filter((x) => x.fragmentationFailures > 0).map((p) => ({ d, p })));
+      if (bad.length === 0) return res(true, 'no allocation failed for fragmentation');
+      const { d, p } = bad[0]!;
+      const more = bad.length > 1 ? ` (and ${bad.length - 1} more pool(s) or heap(s))` : '';
+      return res(false, `${poolAt(d, p)}: ${p.fragmentationFailures} allocation(s) failed although the free total would have served them${more}`);
     }
     case 'peak-not-above-baseline': {
-      const file = /^([A-Za-z]:)?[/\\]/.test(b.file) ? b.file : `${baseDir.replace(/[/\\]?$/, '/')}${b.file}`;
-      const base = readBaseline(file);
+      const file = isAbsolute(b.file) ? b.file : join(baseDir, b.file);
+      let base: Baseline;
+      try {
+        base = readBaseline(file);
+      } catch (e) {
+        return res(false, (e as Error).message);
+      }
       const tol = 1 + (b.tolerancePct ?? 0) / 100;
       const grew: string[] = [];
+      const missing: string[] = [];
       for (const d of devices) {
         const bd = base.devices.find((x) => x.name === d.name);
-        if (!bd) continue;
+        if (!bd) {
+          missing.push(d.name);
+          continue;
+        }
+        // Owners first: the owner that grew is what the pull request has to explain.
+        const bo = new Map((bd.memory?.ownerPeaks ?? []).map((o) => [`${o.process}\u0000${o.tag}`, o.peakBytes]));
+        for (const o of d.memory.ownerPeaks) {
+          const before = bo.get(`${o.process}\u0000${o.tag}`);
+          if (before === undefined) grew.push(`${d.name} owner ${o.tag} (${o.process}) new: ${fmt(o.peakBytes)} B`);
+          else if (o.peakBytes > before * tol) grew.push(`${d.name} owner ${o.tag} (${o.process}) ${fmt(before)} → ${fmt(o.peakBytes)} B`);
+        }
         for (const p of d.pools) {
           const bp = bd.pools.find((x) => x.name === p.name);
           if (bp && p.peakBytesRequested > bp.peakBytesRequested * tol) grew.push(`${d.name} pool ${p.name} peak ${fmt(bp.peakBytesRequested)} → ${fmt(p.peakBytesRequested)} B`);
         }
         if (d.heapPeakBytes > bd.heapPeakBytes * tol) grew.push(`${d.name} heap peak ${fmt(bd.heapPeakBytes)} → ${fmt(d.heapPeakBytes)} B`);
-        const bo = new Map((bd.memory?.ownerPeaks ?? []).map((o) => [`${o.process}\u0000${o.tag}`, o.peakBytes]));
-        for (const o of d.memory.ownerPeaks) {
-          const was = bo.get(`${o.process}\u0000${o.tag}`) ?? 0;
-          if (o.peakBytes > was * tol) grew.push(`${d.name} owner ${o.tag} (${o.process}) ${fmt(was)} → ${fmt(o.peakBytes)} B`);
+        const was = bd.memory?.stack?.peakBytes;
+        if (was !== undefined && d.memory.stack.peakBytes > was * tol) {
+          const t = d.memory.stack.threads.reduce((a, x) => (x.peakBytes > a.peakBytes ? x : a));
+          grew.push(`${d.name} stack peak ${fmt(was)} → ${fmt(d.memory.stack.peakBytes)} B (${t.name} in ${t.call}, ${t.at})`);
         }
       }
-      if (grew.length === 0) return res(true, `no pool, heap or owner peak above ${b.file}${b.tolerancePct ? ` + ${b.tolerancePct}%` : ''}`);
-      return res(false, `${grew.length} peak(s) above the baseline${b.tolerancePct ? ` + ${b.tolerancePct}%` : ''}: ${grew.slice(0, 5).join('; ')}${grew.length > 5 ? '; …' : ''}`);
+      const within = b.tolerancePct ? ` + ${b.tolerancePct}%` : '';
+      if (missing.length === devices.length) return res(false, `the baseline ${b.file} has none of the devices (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}): is it this scenario's?`);
+      if (grew.length === 0 && missing.length === 0) return res(true, `no pool, heap, stack or owner peak above ${b.file}${within}`);
+      const parts = [...grew.slice(0, 5), ...(grew.length > 5 ? ['…'] : []), ...(missing.length ? [`not in the baseline: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}`] : [])];
+      return res(false, `${grew.length} peak(s) above the baseline${within}: ${parts.join('; ')}`);
     }
   }
+}
+
+/**
+ * Evaluates `budgets` on a finished run and adds their verdicts to its assertions (named
+ * `budget …`); a breach turns a passing run into a failed one. Returns the verdicts.
+ */
+export function applyBudgets(s: BudgetSubject & { result: 'pass' | 'fail' | 'error'; assertions: AssertionResult[] }, budgets: readonly BudgetSpec[], baseDir: string): AssertionResult[] {
+  const verdicts = budgets.map((b) => {
+    const v = evaluateBudget(b, s, baseDir);
+    return { ...v, name: `budget ${v.name}` };
+  });
+  s.assertions.push(...verdicts);
+  if (s.result === 'pass' && verdicts.some((v) => !v.passed)) s.result = 'fail';
+  return verdicts;
 }

@@ -9,6 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import * as schannel from '../../schannel/index.js';
+// Importing the NTLM and Negotiate modules registers `ntlmssp.dll` and `spnego.dll`, which every
+// built-in device image lists.
+import '../../ntlm/index.js';
+import '../../negotiate/index.js';
 import { SspiProcessDetach, onSspiReport } from '../../sspi/index.js';
 import { MemoryDiagnostics, SeededRandom, getProfile, loadProfile, type AllocRecord, type Device, type DeviceProfile, type DeviceFault, type FreeSeries, type LeakEntry } from '../../device/index.js';
 import { Simulation, type EmulatedDevice } from '../loop/simulation.js';
@@ -21,7 +25,8 @@ import { BUILTIN_PROGRAMS, emptyOutcome, parseTarget, validateParams, type Progr
 import { RecordSequencer } from './tls-records.js';
 import { memorySummary, type DeviceMemorySummary } from './memory.js';
 import { assertionName, validateScenario } from './validate.js';
-import type { AssertionSpec, DeviceSpec, FailureSpec, LinkSpec, LoadedScenario, ProcessSpec, Scenario } from './types.js';
+import { evaluateBudget } from './budget.js';
+import type { AssertionResult, AssertionSpec, DeviceSpec, FailureSpec, LinkSpec, LoadedScenario, ProcessSpec, Scenario } from './types.js';
 
 /** Link impairments applied to every link on top of the scenario's (campaign `--faults`). */
 export interface LinkFaultOverride {
@@ -139,12 +144,7 @@ export interface DeviceSummary {
   memory: DeviceMemorySummary;
 }
 
-/** One assertion's verdict. */
-export interface AssertionResult {
-  name: string;
-  passed: boolean;
-  detail: string;
-}
+export type { AssertionResult };
 
 /** The whole summary of a run: what `cesim run` prints, and `--json` as one document. */
 export interface RunSummary {
@@ -554,7 +554,7 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions = {})
     },
   };
   if (scenario.description) summary.description = scenario.description;
-  summary.assertions = (scenario.assertions ?? []).map((a) => evaluate(a, summary, byName));
+  summary.assertions = (scenario.assertions ?? []).map((a) => evaluate(a, summary, byName, loaded.baseDir));
   if (result.failed || hung.length > 0 || result.reason === 'time-limit' || summary.totals.exceptions > 0) summary.result = 'error';
   else if (summary.assertions.some((a) => !a.passed)) summary.result = 'fail';
 
@@ -688,7 +688,8 @@ function reportData(s: RunSummary, devs: EmulatedDevice[], messages: SequenceMes
   };
 }
 
-function evaluate(a: AssertionSpec, s: RunSummary, byName: Map<string, Member[]>): AssertionResult {
+/** One assertion's verdict; `baseDir` (the scenario's folder) resolves a budget's baseline file. */
+function evaluate(a: AssertionSpec, s: RunSummary, byName: Map<string, Member[]>, baseDir: string): AssertionResult {
   const name = assertionName(a);
   const inScope = (device: string | undefined) => {
     if (device === undefined) return () => true;
@@ -757,6 +758,9 @@ function evaluate(a: AssertionSpec, s: RunSummary, byName: Map<string, Member[]>
       const b = bad[0]!;
       return res(false, `${bad.length} of ${ps.length}: ${b.device}/${b.process} ended with ${b.status}${b.detail ? ` (${b.detail})` : ''}, expected ${want.join(' or ')}`);
     }
+    default:
+      // The memory budgets: one evaluator for these and `--budget FILE` (budget.ts).
+      return evaluateBudget(a, s, baseDir);
   }
 }
 

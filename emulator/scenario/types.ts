@@ -86,15 +86,46 @@ export type FaultSpec =
   | { kind: 'cut'; between: [string, string]; atMs: number; durationMs?: number }
   | { kind: 'partition'; from: string; to: string; atMs: number; durationMs?: number };
 
-/** A check on the finished run. `device` names a device or a group; omitted: every device. */
-export type AssertionSpec = { name?: string } & (
-  | { kind: 'completes' }
-  | { kind: 'handshake-within'; ms: number; device?: string; process?: string }
-  | { kind: 'pool-peak-under'; device: string; pool: string; bytes: number }
-  | { kind: 'no-leaks'; device?: string }
-  | { kind: 'no-faults'; device?: string }
-  | { kind: 'status'; device: string; process?: string; status: string | string[] }
+/**
+ * A memory budget (docs/memory-diagnostics.md): a scenario assertion, or one entry of a
+ * `cesim run --budget FILE`; both are checked by `evaluateBudget` in `budget.ts`. `device`
+ * limits it to a device or group (default every device).
+ */
+export type MemoryBudgetSpec = { name?: string; device?: string } & (
+  /** Every process heap's peak (bytes requested) is under `bytes`. */
+  | { kind: 'heap-peak-under'; bytes: number }
+  /** The pool's (or `heap`'s) largest free block never fell to `bytes` or below. */
+  | { kind: 'largest-free-block-over'; pool: string; bytes: number }
+  /** The pool's fragmentation `1 − largest/free` stayed under `max` (0..1). */
+  | { kind: 'fragmentation-under'; pool: string; max: number }
+  /** Every thread's modelled stack high-water mark is under `bytes`. */
+  | { kind: 'stack-peak-under'; bytes: number }
+  /** No allocation failed while the free total would have served it. */
+  | { kind: 'no-fragmentation-failures' }
+  /** No pool, heap, stack or owner peak above a committed baseline run (`--write-baseline`), within `tolerancePct`. */
+  | { kind: 'peak-not-above-baseline'; file: string; tolerancePct?: number }
 );
+
+/** A check on the finished run. `device` names a device or a group; omitted: every device. */
+export type AssertionSpec =
+  | ({ name?: string } & (
+      | { kind: 'completes' }
+      | { kind: 'handshake-within'; ms: number; device?: string; process?: string }
+      | { kind: 'pool-peak-under'; device: string; pool: string; bytes: number }
+      | { kind: 'no-leaks'; device?: string }
+      | { kind: 'no-faults'; device?: string }
+      | { kind: 'status'; device: string; process?: string; status: string | string[] }
+    ))
+  | MemoryBudgetSpec;
+
+/** One assertion's verdict. */
+export interface AssertionResult {
+  name: string;
+  passed: boolean;
+  detail: string;
+  /** Set on a memory budget's verdict (a scenario's budget assertion or `--budget`): a campaign counts these apart. */
+  budget?: true;
+}
 
 /** A scenario. */
 export interface Scenario {

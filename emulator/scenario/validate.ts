@@ -5,6 +5,7 @@
  */
 import { BUILTIN_PROFILES, ProfileError, loadProfile } from '../../device/index.js';
 import { BUILTIN_PROGRAMS, parseTarget, validateParams, type ProgramDefinition } from '../programs/index.js';
+import { BUDGET_KINDS, budgetErrors, budgetName, isBudgetKind } from './budget.js';
 import type { AssertionSpec, DeviceSpec, FailureSpec, FaultSpec, LinkSpec, ProcessSpec, Scenario } from './types.js';
 
 /** A scenario that does not validate; `errors` lists every problem found, each with its path. */
@@ -255,7 +256,7 @@ function checkFault(c: Checker, f: unknown, path: string, dev: (o: Obj, k: strin
   } else c.err(`${path}.kind`, `expected one of drop, cut, partition, got ${show(kind)}`);
 }
 
-const ASSERTION_KINDS = ['completes', 'handshake-within', 'pool-peak-under', 'no-leaks', 'no-faults', 'status'];
+const ASSERTION_KINDS = ['completes', 'handshake-within', 'pool-peak-under', 'no-leaks', 'no-faults', 'status', ...BUDGET_KINDS];
 
 function checkAssertion(c: Checker, a: unknown, path: string, dev: (o: Obj, k: string, p: string, r?: boolean) => void): void {
   if (!isObj(a)) return c.err(path, 'expected an assertion object');
@@ -290,7 +291,12 @@ function checkAssertion(c: Checker, a: unknown, path: string, dev: (o: Obj, k: s
       }
       break;
     default:
-      c.err(`${path}.kind`, `expected one of ${ASSERTION_KINDS.join(', ')}, got ${show(a.kind)}`);
+      // The memory budgets: the same checks as a `--budget` file's (budget.ts), and `device`
+      // must name one of the scenario's devices or groups.
+      if (isBudgetKind(a.kind)) {
+        c.errors.push(...budgetErrors(a, path).filter((e) => !e.startsWith(`${path}.name:`)));
+        if (typeof a.device === 'string') dev(a, 'device', path, false);
+      } else c.err(`${path}.kind`, `expected one of ${ASSERTION_KINDS.join(', ')}, got ${show(a.kind)}`);
   }
 }
 
@@ -310,6 +316,8 @@ export function assertionName(a: AssertionSpec): string {
       return `no-faults${a.device ? ` (${a.device})` : ''}`;
     case 'status':
       return `status ${a.device}${a.process ? `/${a.process}` : ''} = ${Array.isArray(a.status) ? a.status.join('|') : a.status}`;
+    default:
+      return budgetName(a);
   }
 }
 

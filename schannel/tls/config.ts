@@ -128,10 +128,26 @@ export interface TicketSealer {
   open(ticket: Uint8Array): ResumptionState | null;
 }
 
+/** One certificate a server can present, with its key. */
+export interface ServerCertificate {
+  /** Leaf first, DER. */
+  certificateChain: Uint8Array[];
+  privateKey: PrivateKey;
+  /** Schemes the key signs with, in preference order (default: derived from the key). */
+  privateKeySchemes?: SignatureScheme[];
+}
+
 /** Server settings. */
 export interface TlsServerConfig extends TlsCommonConfig {
   certificateChain: Uint8Array[];
   privateKey: PrivateKey;
+  /**
+   * Further certificates (an RSA and an ECDSA one at once, as Schannel's `paCred` holds): the
+   * server presents the first of `certificateChain` and these that can sign with a scheme the
+   * client's signature_algorithms lists, taken in the client's order (RFC 8446 §4.4.2.2), and in
+   * TLS 1.2 one that fits the chosen suite's authentication (RFC 5246 §7.4.2).
+   */
+  additionalCertificates?: ServerCertificate[];
   /** Ask for a client certificate: 'request' (optional) or 'require' (certificate_required if none). */
   clientAuth?: 'none' | 'request' | 'require';
   /** Session tickets: issued after the handshake when set. */

@@ -16,7 +16,7 @@ import {
   CertificateCodec, CertificateRequestCodec, CertificateVerifyCodec, type ClientHello, ClientHelloCodec, EncryptedExtensionsCodec,
   FinishedCodec, NewSessionTicketCodec, ServerHelloCodec,
 } from './codec/handshake.js';
-import type { ResumptionState, TicketSealer, TlsEnv, TlsServerConfig } from './config.js';
+import type { ResumptionState, ServerCertificate, TicketSealer, TlsEnv, TlsServerConfig } from './config.js';
 import { TlsConnection } from './connection.js';
 import { TlsError } from './errors.js';
 import {
@@ -29,7 +29,7 @@ import { createTicketSealer } from './tickets.js';
 import { Transcript } from './transcript.js';
 import {
   DEFAULT_CIPHER_SUITES, DEFAULT_SIGNATURE_SCHEMES, DEFAULT_SIGNATURE_SCHEMES_CERT, certificateVerifyContent, checkNoDuplicates,
-  fromUtf8, handshakeMessage, pickScheme, schemesForKey, u16be, utf8,
+  fromUtf8, handshakeMessage, pickCertificate, schemesForKey, u16be, utf8,
 } from './util.js';
 
 const EMPTY: Uint8Array = new Uint8Array(0);
@@ -90,6 +90,8 @@ export class TlsServer extends TlsConnection {
   private skippedEarlyData = -1;
   /** Whether a client certificate was authenticated. */
   private clientAuthenticated = false;
+  /** See {@link certificateIndex}. */
+  private chosenCertificate = 0;
 
   /**
    * @param config server settings
@@ -108,6 +110,21 @@ export class TlsServer extends TlsConnection {
   get handshakeState(): ServerState {
     return this.state;
   }
+  /**
+   * Which certificate the handshake presents: 0 for `certificateChain`, i for
+   * `additionalCertificates[i - 1]` (see {@link TlsServerConfig.additionalCertificates}).
+   */
+  get certificateIndex(): number {
+    return this.chosenCertificate;
+  }
+
+  /** The certificates to choose from: the configured one first. */
+  private certificates(): ServerCertificate[] {
+    const c = this.config;
+    const first: ServerCertificate = { certificateChain: c.certificateChain, privateKey: c.privateKey, ...(c.privateKeySchemes ? { privateKeySchemes: c.privateKeySchemes } : {}) };
+    return [first, ...(c.additionalCertificates ?? [])];
+  }
+
   /** Whether the client authenticated with a certificate. */
   get clientCertificateAuthenticated(): boolean {
     return this.clientAuthenticated;
@@ -294,9 +311,13 @@ export class TlsServer extends TlsConnection {
       // RFC 8446 §9.2: certificate authentication without signature_algorithms is missing_extension;
       // §4.1.1/§4.2.3: one that names no scheme the server can sign with is handshake_failure.
       if (p.sigSchemes === null) throw new TlsError('peer.missing_extension', 'signature_algorithms');
-      scheme = pickScheme(this.config.privateKeySchemes ?? schemesForKey(this.config.privateKey), p.sigSchemes);
-      if (scheme === null) throw new TlsError('incompatible.handshake_failure', 'no signature scheme in common');
+      const candidates = this.certificates();
+      const pick = pickCertificate(candidates.map((c) => c.privateKeySchemes ?? schemesForKey(c.privateKey)), p.sigSchemes);
+      if (pick === null) throw new TlsError('incompatible.handshake_failure', 'no signature scheme in common');
+      scheme = pick.scheme;
+      this.chosenCertificate = pick.index;
     }
+    const own = this.certificates()[this.chosenCertificate]!;
 
     // Key exchange.
     const ours = this.newKeyShare(group);
@@ -375,11 +396,11 @@ export class TlsServer extends TlsConnection {
       }
       const cert = handshakeMessage(HandshakeType.certificate, CertificateCodec.encode({
         certificateRequestContext: EMPTY,
-        certificateList: this.config.certificateChain.map((certData) => ({ certData, extensions: [] })),
+        certificateList: own.certificateChain.map((certData) => ({ certData, extensions: [] })),
       }));
       transcript.add(cert);
       this.outbox.handshake(cert);
-      const signature = this.crypto.sign(scheme!, this.config.privateKey, certificateVerifyContent('server', transcript.current()));
+      const signature = this.crypto.sign(scheme!, own.privateKey, certificateVerifyContent('server', transcript.current()));
       const cv = handshakeMessage(HandshakeType.certificate_verify, CertificateVerifyCodec.encode({ algorithm: SIGNATURE_SCHEMES[scheme!], signature }));
       transcript.add(cv);
       this.outbox.handshake(cv);

@@ -43,6 +43,25 @@ export function schemesForKey(key: PrivateKey): SignatureScheme[] {
   }
 }
 
+/**
+ * A server's choice among its certificates (RFC 8446 §4.4.2.2): with one candidate, the first
+ * of its schemes the peer offered (the server's preference); with several, the first scheme in
+ * the peer's order that some candidate signs with, and that candidate (ties: the earlier one).
+ * Returns the candidate's index and scheme, or null when none fits.
+ */
+export function pickCertificate(candidates: readonly (readonly SignatureScheme[])[], theirs: readonly SignatureScheme[]): { index: number; scheme: SignatureScheme } | null {
+  if (candidates.length === 1) {
+    const scheme = pickScheme(candidates[0]!, theirs);
+    return scheme === null ? null : { index: 0, scheme };
+  }
+  for (const s of theirs) {
+    if (isCertificateOnlyScheme(s)) continue;
+    const index = candidates.findIndex((c) => c.includes(s));
+    if (index >= 0) return { index, scheme: pickScheme(candidates[index]!, theirs) ?? s };
+  }
+  return null;
+}
+
 /** The first of `ours` the peer offered that may sign handshake messages, or null. */
 export function pickScheme(ours: readonly SignatureScheme[], theirs: readonly SignatureScheme[]): SignatureScheme | null {
   for (const s of ours) {

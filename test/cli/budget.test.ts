@@ -56,7 +56,7 @@ describe('memory budgets that gate CI (cesim run --budget)', () => {
     expect(same.code, same.stderr).toBe(0);
     const grown = await cesim('run', PATTERN, '--budget', f, '--set', 'devices[0].processes[0].params.bufferBytes=440');
     expect(grown.code).toBe(1);
-    expect(grown.stderr).toMatch(/budget peak-not-above-baseline baseline\.json: 2 peak\(s\) above the baseline: dev pool general peak 400 → 440 B; dev owner app\.buffer \(frag\.exe\) 400 → 440 B/);
+    expect(grown.stderr).toMatch(/budget peak-not-above-baseline baseline\.json: 2 peak\(s\) above the baseline: dev owner app\.buffer \(frag\.exe\) 400 → 440 B; dev pool general peak 400 → 440 B/);
     const tolerant = await cesim('run', PATTERN, '--budget', budget('b4.json', [{ kind: 'peak-not-above-baseline', file: 'baseline.json', tolerancePct: 10 }]), '--set', 'devices[0].processes[0].params.bufferBytes=440');
     expect(tolerant.code, tolerant.stderr).toBe(0);
   }, 120_000);

@@ -50,6 +50,40 @@ describe('pool-size advisor on a scenario', () => {
     expect(s.result).not.toBe('pass');
   }, 240_000);
 
+  it('default: taking one block from any advised bucket of any pool of either group makes some seed fail an allocation', async () => {
+    const loaded = await loadScenario('default');
+    const seeds = [1, 2];
+    const { groups } = await adviseScenario(loaded, seeds);
+    const profiles = Object.fromEntries(groups.map((g) => [g.group, g.advisedProfile]));
+    type Prof = { pools: { name: string; buckets: { blockSize: number; count: number }[] }[] };
+    let checked = 0;
+    for (const g of groups) {
+      const prof = g.advisedProfile as unknown as Prof;
+      for (const [pi, pool] of prof.pools.entries()) {
+        for (const [bi, bucket] of pool.buckets.entries()) {
+          const shrunk = structuredClone(prof);
+          const b = shrunk.pools[pi]!.buckets[bi]!;
+          b.count--;
+          if (b.count === 0) shrunk.pools[pi]!.buckets.splice(bi, 1);
+          // A pool needs a bucket: an emptied one-bucket pool keeps a block too small for any request.
+          if (shrunk.pools[pi]!.buckets.length === 0) shrunk.pools[pi]!.buckets.push({ blockSize: 8, count: 1 });
+          let failed = false;
+          for (const seed of seeds) {
+            const s = (await runScenario(withProfiles(loaded, { ...profiles, [g.group]: shrunk }), { seed })).summary;
+            if (failedAllocs(s) > 0) {
+              failed = true;
+              expect(s.result, `${g.group} ${pool.name} ${bucket.blockSize}×${bucket.count - 1}`).not.toBe('pass');
+              break;
+            }
+          }
+          expect(failed, `${g.group} ${pool.name}: ${bucket.blockSize} B ×${bucket.count - 1}`).toBe(true);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(groups.reduce((n, g) => n + g.pools.reduce((x, p) => x + p.advised.buckets.length, 0), 0));
+  }, 240_000);
+
   it('cesim advise --json names the run that set each count with its replay command, and --write writes loadable profiles', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cesim-advise-'));
     const r = await cesim('advise', 'default', '--seeds', '3..3', '--headroom', '50', '--json', '--write', dir, '--workers', '1');
@@ -68,6 +102,23 @@ describe('pool-size advisor on a scenario', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^cesim advise default, seeds 1\.\.1, headroom 0%/);
     expect(text.stdout).toMatch(/client \(ce210-handheld, 1 device run\(s\)\): [\d,]+ B of pools advised vs 88,512 B in the profile/);
+  }, 240_000);
+
+  it('--profiles DIR builds each group from what advise --write DIR wrote: a campaign on the advised pools passes every seed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cesim-advise-profiles-'));
+    const w = await cesim('advise', 'default', '--seeds', '1..2', '--write', dir, '--workers', '1');
+    expect(w.code, w.stderr).toBe(0);
+    const c = await cesim('campaign', 'default', '--seeds', '1..6', '--profiles', dir, '--workers', '2', '--json');
+    expect(c.code, c.stdout).toBe(0);
+    expect(JSON.parse(c.stdout)).toMatchObject({ runs: 6, successes: 6, budgets: 0, leaks: 0 });
+    const r = await cesim('run', 'default', '--profiles', dir, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as RunSummary;
+    expect(j.devices.map((d) => d.profile)).toEqual(['ce210-handheld-advised-server', 'ce210-handheld-advised-client']);
+    expect(failedAllocs(j)).toBe(0);
+    const none = await cesim('run', 'default', '--profiles', tmpdir());
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--profiles: .* holds none of server\.profile\.json, client\.profile\.json/);
   }, 240_000);
 
   it('cesim run --advise adds this seed\'s advice to the JSON and the report', async () => {

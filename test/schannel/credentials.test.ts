@@ -139,11 +139,26 @@ describe('Schannel AcquireCredentialsHandle (sspi-behaviour.md §2.4)', () => {
       expect(acquire(SECPKG_CRED_OUTBOUND, cred({ dwVersion: v, cCreds: 1, paCred: [server] })).name).toBe('SEC_E_OK');
     }
   });
-  it('check 30: two certificates, or SCH_CREDENTIALS (v5) on CE-era Schannel → SEC_E_UNKNOWN_CREDENTIALS', () => {
+  it('check 30: two certificates where one has no private key (either order), or SCH_CREDENTIALS (v5) on CE-era Schannel → SEC_E_UNKNOWN_CREDENTIALS', () => {
     const a = certWithKey('server-p256');
-    const b = certWithKey('server-ed25519');
-    expect(acquire(SECPKG_CRED_INBOUND, cred({ cCreds: 2, paCred: [a, b] })).name).toBe('SEC_E_UNKNOWN_CREDENTIALS');
+    const parsed = parseCertificates(pem('server-p256.pem'));
+    if (!parsed.ok) throw new Error('fixture');
+    const c = CertCreateCertificateContext(0x10001, parsed.value[0]!.der);
+    if (!c.ok) throw new Error('fixture');
+    // Wine's test pairs a keyless certificate with a keyed one, both ways round.
+    expect(acquire(SECPKG_CRED_INBOUND, cred({ cCreds: 2, paCred: [c.value, a] })).name).toBe('SEC_E_UNKNOWN_CREDENTIALS');
+    expect(acquire(SECPKG_CRED_INBOUND, cred({ cCreds: 2, paCred: [a, c.value] })).name).toBe('SEC_E_UNKNOWN_CREDENTIALS');
+    expect(acquire(SECPKG_CRED_OUTBOUND, cred({ cCreds: 2, paCred: [a, c.value] })).name).toBe('SEC_E_UNKNOWN_CREDENTIALS');
+    expect(acquire(SECPKG_CRED_INBOUND, cred({ cCreds: 2, paCred: [a] })).name).toBe('SEC_E_UNKNOWN_CREDENTIALS');
     expect(acquire(SECPKG_CRED_INBOUND, cred({ dwVersion: SCH_CREDENTIALS_VERSION, cCreds: 1, paCred: [a] })).name).toBe('SEC_E_UNKNOWN_CREDENTIALS');
+  });
+  it('several certificates that all have keys (one per key type, as the SCHANNEL_CRED docs describe) → SEC_E_OK, each charged to the credential', () => {
+    const r = acquire(SECPKG_CRED_INBOUND, cred({ cCreds: 2, paCred: [certWithKey('server-p256'), certWithKey('server-ed25519')] }));
+    expect(r.name).toBe('SEC_E_OK');
+    const tags = r.device.leakReport().filter((l) => l.owner.tag.startsWith('schannel.cred#')).map((l) => l.owner.tag.replace(/#\d+/, '#N')).sort();
+    expect(tags).toEqual(['schannel.cred#N', 'schannel.cred#N.certificate', 'schannel.cred#N.certificate2', 'schannel.cred#N.ticketKey']);
+    expect(r.sspi.FreeCredentialsHandle(r.h)).toBe(0);
+    expect(r.device.leakReport().filter((l) => l.owner.tag.startsWith('schannel.cred#'))).toEqual([]);
   });
   it('check 31: CIPHER_STRENGTHS on an inbound credential → both non-zero', () => {
     const r = acquire(SECPKG_CRED_INBOUND, cred({ cCreds: 1, paCred: [certWithKey('server-p256')], grbitEnabledProtocols: SP_PROT_TLS1_3_SERVER }));

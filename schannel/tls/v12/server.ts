@@ -15,7 +15,7 @@ import {
   AlpnExt, EmptyExt, type Extension, ServerNameListExt, SupportedVersionsClientExt, U16ListExt, findExtension,
 } from '../codec/extensions.js';
 import { CertificateVerifyCodec, type ClientHello, ClientHelloCodec, ServerHelloCodec } from '../codec/handshake.js';
-import type { TlsEnv } from '../config.js';
+import type { ServerCertificate, TlsEnv } from '../config.js';
 import { Transcript } from '../transcript.js';
 import { checkNoDuplicates, fromUtf8, handshakeMessage, utf8 } from '../util.js';
 import {
@@ -62,6 +62,8 @@ export class Tls12Server extends Tls12Connection {
   private readonly log: HandshakeLog;
   private clientCertSchemes: SignatureScheme[] = [];
   private clientLeafKey: ReturnType<NonNullable<Tls12ServerConfig['publicKeyOf']>> | null = null;
+  /** See {@link certificateIndex}. */
+  private chosenCertificate = 0;
 
   /**
    * @param config server settings
@@ -204,8 +206,9 @@ export class Tls12Server extends Tls12Connection {
   }
 
   /** The signature scheme for ServerKeyExchange with our key, or null when none fits the client. */
-  private pickScheme(key: PrivateKey, offered: SignatureScheme[] | null): SignatureScheme | null {
-    const ours = this.config.privateKeySchemes ?? tls12SchemesForKey(key);
+  private pickScheme(cert: ServerCertificate, offered: SignatureScheme[] | null): SignatureScheme | null {
+    const key = cert.privateKey;
+    const ours = cert.privateKeySchemes ?? tls12SchemesForKey(key);
     if (offered === null) {
       // RFC 5246 §7.4.1.4.1: without signature_algorithms the client is taken to support
       // {sha1, rsa} / {sha1, ecdsa} for the key it can use.
@@ -215,22 +218,58 @@ export class Tls12Server extends Tls12Connection {
     return ours.find((s) => offered.includes(s) && (this.sigSchemes.includes(s) || s.endsWith('sha1'))) ?? null;
   }
 
+  /** The certificates to choose from: the configured one first, then `additionalCertificates`. */
+  private certificates(): ServerCertificate[] {
+    const c = this.config;
+    const first: ServerCertificate = { certificateChain: c.certificateChain, privateKey: c.privateKey, ...(c.privateKeySchemes ? { privateKeySchemes: c.privateKeySchemes } : {}) };
+    return [first, ...(c.additionalCertificates ?? [])];
+  }
+
+  /**
+   * Which certificate the handshake presents: 0 for `certificateChain`, i for
+   * `additionalCertificates[i - 1]`.
+   */
+  get certificateIndex(): number {
+    return this.chosenCertificate;
+  }
+
+  /**
+   * RFC 8422 §5.3 (and §4): an ECDSA certificate's key MUST be on a curve the client's
+   * supported_groups lists, when it sends one.
+   */
+  private curveListed(key: PrivateKey, groups: number[] | null): boolean {
+    if (key.kind !== 'ec' || groups === null) return true;
+    const g = key.curve === 'P-256' ? 'secp256r1' : key.curve === 'P-384' ? 'secp384r1' : 'secp521r1';
+    return groups.includes(NAMED_GROUPS[g]);
+  }
+
   private onClientHello(body: Uint8Array, raw: Uint8Array): Server12State {
     const o = this.parse(body);
-    const key = this.config.privateKey;
     // RFC 8422 §4: a client without supported_groups is assumed to support secp256r1 only... cesim
     // takes its own preference among the curves the client lists (RFC 8422 §5.1.1).
     const group = this.groups.find((g) => (o.groups ?? [NAMED_GROUPS.secp256r1]).includes(NAMED_GROUPS[g])) ?? null;
     // RFC 8422 §5.1.2: ECC suites need the uncompressed point format when the client lists formats.
     const eccOk = o.pointFormats === null || o.pointFormats.includes(0);
-    const scheme = this.pickScheme(key, o.schemes);
+    // RFC 5246 §7.4.2: the certificate MUST fit the suite's key exchange and the client's
+    // signature_algorithms; with several, the first (server order) suite that one of them fits.
+    const candidates = this.certificates();
+    const schemes = candidates.map((c) => this.pickScheme(c, o.schemes));
     let suite: Tls12Suite | undefined;
-    for (const s of this.suites) {
-      if (!o.ch.cipherSuites.includes(s.code) || !suiteFitsKey(s, key)) continue;
-      if (s.keyExchange === 'ecdhe' && (group === null || !eccOk || scheme === null)) continue;
-      suite = s;
-      break;
+    let chosen = 0;
+    search: for (const s of this.suites) {
+      if (!o.ch.cipherSuites.includes(s.code)) continue;
+      for (let i = 0; i < candidates.length; i++) {
+        if (!suiteFitsKey(s, candidates[i]!.privateKey) || !this.curveListed(candidates[i]!.privateKey, o.groups)) continue;
+        if (s.keyExchange === 'ecdhe' && (group === null || !eccOk || schemes[i] === null)) continue;
+        suite = s;
+        chosen = i;
+        break search;
+      }
     }
+    this.chosenCertificate = chosen;
+    const own = candidates[chosen]!;
+    const key = own.privateKey;
+    const scheme = schemes[chosen] ?? null;
     // RFC 5246 §7.4.1.3: no acceptable suite is a handshake_failure.
     if (suite === undefined) throw new TlsError('incompatible.handshake_failure', 'no TLS 1.2 cipher suite, group or signature scheme in common');
     // RFC 7627 §5.3: a server that requires the extended master secret aborts when it is not offered.
@@ -277,7 +316,7 @@ export class Tls12Server extends Tls12Connection {
       legacyCompressionMethod: 0, extensions: exts.length > 0 ? exts : null,
     }));
     this.send(sh);
-    this.send(handshakeMessage(HandshakeType.certificate, Certificate12Codec.encode(this.config.certificateChain)));
+    this.send(handshakeMessage(HandshakeType.certificate, Certificate12Codec.encode(own.certificateChain)));
     if (suite.keyExchange === 'ecdhe') {
       const g = group!;
       const share = this.newKeyShare(g);
@@ -343,7 +382,7 @@ export class Tls12Server extends Tls12Connection {
       this.releaseKeyShare();
     } else {
       const ct = RsaClientKeyExchangeCodec.decode(body);
-      const key = this.config.privateKey;
+      const key = this.certificates()[this.chosenCertificate]!.privateKey;
       if (key.kind !== 'rsa') throw new TlsError('internal.error', 'static RSA without an RSA key');
       // RFC 5246 §7.4.7.1: draw the 46 random bytes first, decrypt, then pick without branching.
       const fallback = this.crypto.random(46);
