@@ -10,11 +10,12 @@
  * the blocks it still holds once it is disposed (the leak check).
  */
 import {
-  ASC_RET_EXTENDED_ERROR, SecBuffer, SecBufferDesc, SECBUFFER_DATA, SECBUFFER_EMPTY, SECBUFFER_EXTRA, SEC_E_INCOMPLETE_MESSAGE, SEC_E_OK,
+  ASC_RET_EXTENDED_ERROR, SecBuffer, SecBufferDesc, SECBUFFER_DATA, SECBUFFER_EMPTY, SECBUFFER_EXTRA, SEC_E_INCOMPLETE_MESSAGE, SEC_E_INVALID_TOKEN, SEC_E_OK,
   SEC_I_CONTEXT_EXPIRED, SEC_I_CONTINUE_NEEDED, SEC_I_RENEGOTIATE, SCH_CRED_NO_DEFAULT_CREDS, statusName,
 } from '../../../sspi/index.js';
 import type { Device } from '../../../device/index.js';
 import type { TlsError } from '../../../schannel/tls/index.js';
+import { SCHANNEL_REGISTRY_KEY } from '../../../schannel/index.js';
 import { certWithKey, Endpoint, makeDevice } from '../../schannel/harness.js';
 
 /** What a server said in answer to one batch of bytes. */
@@ -119,8 +120,14 @@ export class SspiServerHost {
    * @param opts `cert`: a fixture name (server-p256, server-rsa2048 …); `protocols`: grbitEnabledProtocols (0: the
    *   package default, TLS 1.2 and 1.3 for a server, as `cesim serve` runs)
    */
-  constructor(seed: string, readonly opts: { cert?: string; protocols?: number } = {}) {
+  constructor(seed: string, readonly opts: { cert?: string; protocols?: number; registry?: [string, string, number][] } = {}) {
     this.device = makeDevice(seed);
+    // Schannel settings (`[subkey of SCHANNEL, value name, DWORD]`), as an installer writes them.
+    for (const [sub, name, value] of opts.registry ?? []) {
+      const key = sub ? `${SCHANNEL_REGISTRY_KEY}\\${sub}` : SCHANNEL_REGISTRY_KEY;
+      this.device.registry.createKey(key);
+      this.device.registry.setValue(key, name, value);
+    }
     this.baseline = new Set(this.device.leakReport().map((e) => `${e.pool}@${e.addr}`));
     this.cred = new Endpoint(this.device.createProcess('serve.exe'), 'server');
     const st = this.cred.acquire({ cCreds: 1, paCred: [certWithKey(opts.cert ?? 'server-p256')], grbitEnabledProtocols: opts.protocols ?? 0, dwFlags: SCH_CRED_NO_DEFAULT_CREDS });
@@ -156,7 +163,7 @@ export class SspiPort implements ServerPort {
   }
 
   /** A port on its own device and credential, released with it. */
-  static standalone(seed: string, opts: { cert?: string; protocols?: number } = {}): SspiPort {
+  static standalone(seed: string, opts: { cert?: string; protocols?: number; registry?: [string, string, number][] } = {}): SspiPort {
     return new SspiPort(new SspiServerHost(seed, opts), true);
   }
 
@@ -166,6 +173,8 @@ export class SspiPort implements ServerPort {
 
   /** This context's tag prefix (`schannel.context#N.`), learnt at the first ASC. */
   private tagPrefix: string | null = null;
+  /** Whether the failure left the context usable (see feed). */
+  private contextAlive = false;
   private started = false;
 
   private contextIds(): Set<string> {
@@ -203,6 +212,9 @@ export class SspiPort implements ServerPort {
       if (r.status === SEC_E_INCOMPLETE_MESSAGE) break;
       if (failure) {
         this.fail(r.status);
+        // Bytes that are not a TLS record: SEC_E_INVALID_TOKEN with no token, and the context
+        // stays usable (sspi-behaviour.md checks 38–41); its state goes at DeleteSecurityContext.
+        if (r.status === SEC_E_INVALID_TOKEN && r.token.length === 0) this.contextAlive = true;
         break;
       }
       if (r.status === SEC_E_OK) this.phase = 'established';
@@ -266,7 +278,7 @@ export class SspiPort implements ServerPort {
   dispose(): string[] {
     // A failed context has released its TLS state already (before DeleteSecurityContext).
     // (The user-mode half, `.user`, belongs to the handle and goes with DeleteSecurityContext.)
-    const heldAfterFailure = this.phase === 'failed' ? this.contextBlocks().filter((h) => !h.endsWith('.user')).map((h) => `held after failure: ${h}`) : [];
+    const heldAfterFailure = this.phase === 'failed' && !this.contextAlive ? this.contextBlocks().filter((h) => !h.endsWith('.user')).map((h) => `held after failure: ${h}`) : [];
     this.ep.sspi.DeleteSecurityContext(this.ep.ctx);
     const left = [...heldAfterFailure, ...this.contextBlocks()];
     return this.ownsHost ? [...left, ...this.host.release()] : left;
