@@ -33,11 +33,14 @@ const M = 1_000_000;
  * The security packages of a CE image with Security.dll, as its registry lists them under
  * `HKLM\\Comm\\SecurityProviders`: Schannel ships in every such image (`schannel.dll`), and so
  * does the NTLM package (`ntlmssp.dll`) that the CE 2.10 `InitializeSecurityContext` page takes as
- * its three-leg example. A package that cesim adds is one more name here (the module that
- * implements it registers itself under that DLL name when it is imported: `cesim/schannel`,
- * `cesim/ntlm`). Every built-in profile carries this list, and so does a profile that names none.
+ * its three-leg example, and the Negotiate package (`spnego.dll`, the name CE 5.0's "Authentication
+ * Services Registry Settings" give it in the default `Providers` list, after the other two; CE 2.10
+ * itself predates it, cesim's images carry it so that a program can ask for "Negotiate"). A package
+ * that cesim adds is one more name here (the module that implements it registers itself under that
+ * DLL name when it is imported: `cesim/schannel`, `cesim/ntlm`, `cesim/negotiate`). Every built-in
+ * profile carries this list, and so does a profile that names none.
  */
-export const CE_IMAGE_SECURITY_PACKAGES: readonly string[] = Object.freeze(['schannel.dll', 'ntlmssp.dll']);
+export const CE_IMAGE_SECURITY_PACKAGES: readonly string[] = Object.freeze(['schannel.dll', 'ntlmssp.dll', 'spnego.dll']);
 
 /**
  * The CPU of both built-in profiles: NEC VR4121-class MIPS at 131 MHz, portable 1998-style C

@@ -848,6 +848,9 @@ export class SchannelContext {
         // this context (the Microsoft samples' shutdown path), which then returns SEC_E_OK.
         if (r.output.length > 0) this.failureAlert = r.output;
         this.moveTo('failed');
+        // With no alert to hand out (the peer's own fatal alert), nothing is left to do: the
+        // TLS state (traffic keys, secrets) is released now, not at DeleteSecurityContext.
+        if (this.failureAlert === null) this.releaseEngine();
         return statusForTlsError(r.error);
       }
     }

@@ -9,8 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import * as schannel from '../../schannel/index.js';
-// Importing the NTLM module registers `ntlmssp.dll`, which every built-in device image lists.
+// Importing the NTLM and Negotiate modules registers `ntlmssp.dll` and `spnego.dll`, which every
+// built-in device image lists.
 import '../../ntlm/index.js';
+import '../../negotiate/index.js';
 import { SspiProcessDetach, onSspiReport } from '../../sspi/index.js';
 import { MemoryDiagnostics, SeededRandom, getProfile, loadProfile, type AllocRecord, type Device, type DeviceProfile, type DeviceFault, type FreeSeries, type LeakEntry } from '../../device/index.js';
 import { Simulation, type EmulatedDevice } from '../loop/simulation.js';
