@@ -22,6 +22,13 @@ export const SESSION_ENTRY_HEADER_BYTES = 48;
 /** The most entries one device keeps (Schannel's default client cache holds 100). */
 export const SESSION_CACHE_MAX_ENTRIES = 100;
 
+/**
+ * The most TLS 1.2 sessions a server keeps by session ID (its entries are 128 B each; clients
+ * that send tickets do not need them): a bound, so that a busy server's cache never takes the
+ * general pool its handshakes need.
+ */
+export const SERVER_SESSION_CACHE_MAX_ENTRIES = 32;
+
 /** RFC 8446 §4.6.1: ticket lifetimes MUST NOT exceed 7 days; clients do not keep them longer. */
 export const MAX_TICKET_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -101,6 +108,11 @@ export class SessionCache {
     block.bytes.set(t.resumptionSecret, at(t.ticket.length));
     block.bytes.set(sid, at(t.ticket.length + t.resumptionSecret.length));
     if (this.entries.length >= SESSION_CACHE_MAX_ENTRIES) this.evict(0);
+    if (key.targetName === '') {
+      // A server's entries: the oldest goes once there are SERVER_SESSION_CACHE_MAX_ENTRIES.
+      const servers = this.entries.filter((e) => e.targetName === '');
+      if (servers.length >= SERVER_SESSION_CACHE_MAX_ENTRIES) this.evict(this.entries.indexOf(servers[0]!));
+    }
     this.entries.push({
       ...key,
       ...t,

@@ -20,6 +20,7 @@ import {
   type Process,
 } from '../../sspi/index.js';
 import type { Device } from '../../device/index.js';
+import { SERVER_SESSION_CACHE_MAX_ENTRIES } from '../../schannel/index.js';
 
 const TLS12_SERVER = SP_PROT_TLS1_2_SERVER;
 
@@ -83,6 +84,33 @@ describe('TLS 1.2 session resumption through SSPI (RFC 5246 §7.3, RFC 5077)', (
     expect(second.sessionId).toBe(first.sessionId);
     // A third connection resumes again (a TLS 1.2 session may be resumed many times).
     expect(connect(p, srv, first.c).resumed).toBe(true);
+  });
+
+  it('every ticket and cache byte is in a pool block with an owner tag: the sealing state, the received ticket, the cache entries', () => {
+    const device = makeDevice(83);
+    const srv = server(device);
+    const p = device.createProcess('client.exe');
+    connect(p, srv);
+    const peaks = new Map(device.stats().owners.filter((o) => o.peakBytes > 0).map((o) => [o.tag.replace(/#\d+/, '#N'), o.peakBytes]));
+    // Server: the session state held while the ticket is sealed (master secret + 32).
+    expect(peaks.get('schannel.context#N.ticket')).toBe(80);
+    // Client: the NewSessionTicket's ticket while the handshake runs.
+    expect(peaks.get('schannel.context#N.tls12.sessionTicket')).toBeGreaterThan(100);
+    // Both entries: header, target name, ticket, master secret (48), session ID (32).
+    expect(peaks.get('schannel.sessionCache')).toBeGreaterThan(2 * (48 + 48 + 32));
+    expect(cacheBlocks(device).reduce((n, l) => n + l.size, 0)).toBe(peaks.get('schannel.sessionCache'));
+  });
+
+  it('a server keeps at most SERVER_SESSION_CACHE_MAX_ENTRIES sessions by ID', () => {
+    const device = makeDevice(89);
+    const srv = server(device);
+    const p = device.createProcess('client.exe');
+    for (let i = 0; i < SERVER_SESSION_CACHE_MAX_ENTRIES + 3; i++) {
+      // A new client credential each time (a full handshake), freed after it (its entry goes).
+      const { c } = connect(p, srv);
+      expect(c.sspi.FreeCredentialsHandle(c.cred)).toBe(0);
+    }
+    expect(cacheBlocks(device).length).toBe(SERVER_SESSION_CACHE_MAX_ENTRIES);
   });
 
   it('another target name, another credential handle or another process do not reconnect', () => {
