@@ -282,6 +282,7 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions = {})
   };
 
   const readBinary = (p: string): Uint8Array => new Uint8Array(readFileSync(resolvePath(loaded.baseDir, p)));
+  const resolveFile = (p: string): string => resolvePath(loaded.baseDir, p);
 
   // Profiles: one object per spec (a group shares it).
   const isClientSpec = (d: DeviceSpec): boolean => (d.processes ?? []).some((p) => programOf(p).def?.role === 'client');
@@ -424,7 +425,7 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions = {})
       const task = dev.spawn(
         p.name ?? `${label}.exe`,
         async (ctx: TaskContext) => {
-          const rc: ProgramRunContext = { ctx, params, resolveAddress, readFile, readBinary };
+          const rc: ProgramRunContext = { ctx, params, resolveAddress, readFile, readBinary, resolveFile };
           try {
             if (def) rec.outcome = await def.run(rc);
             else {

@@ -1,26 +1,23 @@
 /** Helpers of the Negotiate tests: a device with NTLM and Negotiate, and the SPNEGO ISC/ASC loop. */
-import { Device, getProfile, LPTR, type Process } from '../../device/index.js';
+import { Device, getProfile, type Process } from '../../device/index.js';
 import {
   AddSecurityPackage,
   CredHandle,
   CtxtHandle,
   InitSecurityInterface,
-  SECBUFFER_TOKEN,
   SECPKG_CRED_INBOUND,
   SECPKG_CRED_OUTBOUND,
   SECURITY_NETWORK_DREP,
   SEC_E_OK,
   SEC_I_CONTINUE_NEEDED,
   SEC_WINNT_AUTH_IDENTITY,
-  SEC_WINNT_AUTH_IDENTITY_UNICODE,
-  SecBuffer,
-  SecBufferDesc,
   SecInvalidateHandle,
   TimeStamp,
   type SecurityFunctionTableW,
 } from '../../sspi/index.js';
 import { addNtlmAccount, setNtlmLevel } from '../../ntlm/index.js';
 import { NEGOTIATE_DLL } from '../../negotiate/index.js';
+import { aliceId, tokenIn, tokenOut } from '../ntlm/sspi-helpers.js';
 
 /** A CE 2.10 handheld with NTLM and Negotiate and one local account alice/Secret1. */
 export function negoDevice(seed = 1, level?: number, bootTimeUtc?: string): Device {
@@ -33,23 +30,8 @@ export function negoDevice(seed = 1, level?: number, bootTimeUtc?: string): Devi
   return d;
 }
 
-/** The identity of alice (or another password). */
-export function aliceId(password = 'Secret1', user = 'alice', domain = 'CESIM'): SEC_WINNT_AUTH_IDENTITY {
-  return new SEC_WINNT_AUTH_IDENTITY({ User: user, UserLength: user.length, Domain: domain, DomainLength: domain.length, Password: password, PasswordLength: password.length, Flags: SEC_WINNT_AUTH_IDENTITY_UNICODE });
-}
-
-/** A copy of `data` in `p`'s heap as one TOKEN buffer. */
-export function tokenIn(p: Process, data: Uint8Array): { desc: SecBufferDesc; free: () => void } {
-  const a = data.length ? p.LocalAlloc(LPTR, data.length) : 0;
-  if (data.length) p.write(a, data);
-  return { desc: new SecBufferDesc([new SecBuffer(data.length, SECBUFFER_TOKEN, a)]), free: () => void (a && p.LocalFree(a)) };
-}
-
-/** An output descriptor with one caller TOKEN buffer of `size` bytes. */
-export function tokenOut(p: Process, size: number): { desc: SecBufferDesc; free: () => void } {
-  const a = size ? p.LocalAlloc(LPTR, size) : 0;
-  return { desc: new SecBufferDesc([new SecBuffer(size, SECBUFFER_TOKEN, a)]), free: () => void (a && p.LocalFree(a)) };
-}
+/** The account, identity and token-buffer helpers are the NTLM tests' own. */
+export { aliceId, tokenIn, tokenOut };
 
 /** Options of {@link negoLoop}. */
 export interface LoopOptions {

@@ -106,7 +106,10 @@ export function dualClientHelloHook(config: Tls12ClientConfig, inner?: (ch: Clie
     if (psk >= 0) exts.splice(psk, 0, ...extra);
     else exts.push(...extra);
     const suites = [...ch.cipherSuites, ...configuredSuites(config.tls12Suites).map((s) => s.code).filter((c) => !ch.cipherSuites.includes(c))];
-    return { ...ch, cipherSuites: suites, extensions: exts };
+    // RFC 8446 §4.1.2: a client with a session ID cached from a TLS 1.2 server SHOULD send it
+    // in legacy_session_id (so a TLS 1.2 server can resume it, RFC 5246 §7.4.1.2).
+    const sid = config.session12?.sessionId;
+    return { ...ch, ...(sid && sid.length > 0 ? { legacySessionId: sid.slice() } : {}), cipherSuites: suites, extensions: exts };
   };
 }
 
