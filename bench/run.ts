@@ -7,6 +7,7 @@ import { benchEmulator } from './emulator.js';
 import { benchTls } from './tls.js';
 import { benchScenario } from './scenario.js';
 import { benchNtlm } from './ntlm.js';
+import { benchNegotiate } from './negotiate.js';
 
 interface Figure {
   name: string;
@@ -20,6 +21,7 @@ const suites: [string, () => Promise<Figure[]>][] = [
   ['tls: full TLS 1.3 handshakes', benchTls],
   ['scenario: the default scenario and a fleet', benchScenario],
   ['ntlm: one three-leg NTLM exchange through Security.dll', benchNtlm],
+  ['negotiate: one SPNEGO exchange over NTLM through Security.dll', benchNegotiate],
 ];
 
 const json = process.argv.includes('--json');

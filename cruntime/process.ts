@@ -24,8 +24,13 @@
  * where the device finds one, at the free or at exit by the guard bytes, as a debug heap would.
  *
  * Limits: one WebAssembly process per device at a time (the pools can be windows of one
- * memory only); no threads (`CreateThread` is not provided); the C code's own computation is not
- * charged to the CPU, only its calls (`win32.call`, 300 cycles each) and what they do.
+ * memory only); no threads (`CreateThread` is not provided).
+ *
+ * CPU: each call into the device is charged as `win32.call` (300 cycles) plus what it does; the C
+ * code's own work between calls is counted by binaryen's `--log-execution` pass, which `cesim cc`
+ * runs: every function entry and loop iteration calls `env.log_execution`, and the blocks counted
+ * are charged as {@link CODE_PRIMITIVE} (a modelled cost per block) before each call into the
+ * device and at exit. A module built without the pass runs uncounted.
  */
 import { Region, fileTimeToSystemTime, systemTimeToFileTime, DeviceFaultError, type DeviceFaultKind } from '../device/index.js';
 import { ABI_SECTION, IMPORT_MODULE, STACK_BYTES, SUSPENDING_IMPORTS } from '../sdk/index.js';
@@ -52,6 +57,13 @@ export const LOCALALLOC_TAG = 'c.LocalAlloc';
 export const HEAPALLOC_TAG = 'c.HeapAlloc';
 /** The primitive each call from C into the device is charged as. */
 export const CALL_PRIMITIVE = 'win32.call';
+/**
+ * The primitive the C code's own work is charged as: one "byte" of it is one block executed (a
+ * function entry or a loop iteration, as counted by binaryen's `--log-execution` instrumentation).
+ */
+export const CODE_PRIMITIVE = 'c.code';
+/** The import binaryen's `--log-execution` pass calls at each function entry and loop header. */
+const LOG_EXECUTION = 'log_execution';
 
 const LMEM_MOVEABLE = 0x0002;
 const LMEM_ZEROINIT = 0x0040;
@@ -81,6 +93,8 @@ export interface WasmExit {
   console: string[];
   /** Calls into the device (each charged as {@link CALL_PRIMITIVE}). */
   calls: number;
+  /** Blocks of the C code's own work counted and charged as {@link CODE_PRIMITIVE}. */
+  blocks: number;
   /** Times the process blocked in a call (suspended by Asyncify). */
   suspensions: number;
   /** Bytes of the image region (stack, data, bss) the process held. */
@@ -171,8 +185,19 @@ export async function runWasmProcess(host: WasmHost, module: WebAssembly.Module 
   };
 
   let calls = 0;
+  /** Blocks the C code ran since the last charge (function entries and loop iterations). */
+  let blocks = 0;
+  let blocksTotal = 0;
+  const chargeCode = (): void => {
+    if (blocks === 0) return;
+    const n = blocks;
+    blocks = 0;
+    blocksTotal += n;
+    device.runAs(process, () => device.cpu.charge(CODE_PRIMITIVE, n));
+  };
   const charge = (): void => {
     calls++;
+    chargeCode();
     device.runAs(process, () => device.cpu.charge(CALL_PRIMITIVE));
   };
 
@@ -244,7 +269,12 @@ export async function runWasmProcess(host: WasmHost, module: WebAssembly.Module 
       return heapAlloc(zero ? LMEM_ZEROINIT : 0, n, MALLOC_TAG, 'malloc');
     },
     __cesim_free: (p) => {
-      if (p !== 0) heapFree(p, 'free');
+      if (p === 0) return;
+      // A start-up block the C runtime frees itself (its argv set-up failing half way) is no
+      // longer the loader's to free at exit.
+      const i = startup.indexOf(p >>> 0);
+      if (i >= 0) startup.splice(i, 1);
+      heapFree(p, 'free');
     },
     __cesim_realloc: (p, n) => {
       if (p === 0) return heapAlloc(0, n, MALLOC_TAG, 'realloc');
@@ -406,6 +436,12 @@ export async function runWasmProcess(host: WasmHost, module: WebAssembly.Module 
       unresolved.push(`${imp.module}.${imp.name}`);
       continue;
     }
+    if (imp.module === 'env' && imp.name === LOG_EXECUTION) {
+      importObject.env![LOG_EXECUTION] = () => {
+        blocks++;
+      };
+      continue;
+    }
     if (imp.module === IMPORT_MODULE) {
       const f = providers[imp.name];
       if (!f) {
@@ -474,6 +510,7 @@ export async function runWasmProcess(host: WasmHost, module: WebAssembly.Module 
       }
     } else throw e;
   } finally {
+    chargeCode();
     flushText();
     process.callSite = null;
     for (const a of startup) heapFree(a, 'ExitProcess');
@@ -482,5 +519,5 @@ export async function runWasmProcess(host: WasmHost, module: WebAssembly.Module 
     heapRegion.detach();
     device.memory.unmap(image);
   }
-  return { exitCode, fault, console, calls, suspensions: driver.suspensions, imageBytes: image.size };
+  return { exitCode, fault, console, calls, blocks: blocksTotal, suspensions: driver.suspensions, imageBytes: image.size };
 }

@@ -33,11 +33,14 @@ const M = 1_000_000;
  * The security packages of a CE image with Security.dll, as its registry lists them under
  * `HKLM\\Comm\\SecurityProviders`: Schannel ships in every such image (`schannel.dll`), and so
  * does the NTLM package (`ntlmssp.dll`) that the CE 2.10 `InitializeSecurityContext` page takes as
- * its three-leg example. A package that cesim adds is one more name here (the module that
- * implements it registers itself under that DLL name when it is imported: `cesim/schannel`,
- * `cesim/ntlm`). Every built-in profile carries this list, and so does a profile that names none.
+ * its three-leg example, and the Negotiate package (`spnego.dll`, the name CE 5.0's "Authentication
+ * Services Registry Settings" give it in the default `Providers` list, after the other two; CE 2.10
+ * itself predates it, cesim's images carry it so that a program can ask for "Negotiate"). A package
+ * that cesim adds is one more name here (the module that implements it registers itself under that
+ * DLL name when it is imported: `cesim/schannel`, `cesim/ntlm`, `cesim/negotiate`). Every built-in
+ * profile carries this list, and so does a profile that names none.
  */
-export const CE_IMAGE_SECURITY_PACKAGES: readonly string[] = Object.freeze(['schannel.dll', 'ntlmssp.dll']);
+export const CE_IMAGE_SECURITY_PACKAGES: readonly string[] = Object.freeze(['schannel.dll', 'ntlmssp.dll', 'spnego.dll']);
 
 /**
  * The CPU of both built-in profiles: NEC VR4121-class MIPS at 131 MHz, portable 1998-style C
@@ -100,8 +103,13 @@ function vr4121(): CpuProfile {
     // A WebAssembly (C) process's call into coredll, Winsock or Security.dll: CE routes it through
     // a PSL trap into the server process and back. Not in the reference; modelled at 300 cycles
     // (a kernel trap, argument checks and the return on a 131 MHz MIPS, ~2.3 µs). The C code's
-    // own work between calls is not counted (cruntime/README.md says so).
+    // own work between calls is `c.code` below.
     'win32.call': { cycles: 300 },
+    // The C code's own work, per block executed (a function entry or a loop iteration, counted by
+    // binaryen's --log-execution instrumentation that `cesim cc` applies). Not in the reference;
+    // modelled at 12 cycles a block: a loop body or a call's prologue of compiled C is typically
+    // 8–16 MIPS instructions at about one instruction a cycle on the VR4121's single-issue pipeline.
+    'c.code': { cyclesPerByte: 12 },
     // §7.2: RSA-2048 public (e=65537) 4 Mcyc, private (CRT) 150 Mcyc. Stack: wolfSSL's
     // "Resource Use" RSA-2048 figures, stack 7–13 KB; private 7 KB, public 2 KB modelled.
     'rsa2048.public': { cycles: 4 * M, stackBytes: 2048 },

@@ -52,6 +52,8 @@ import {
   SECPKG_ATTR_PACKAGE_INFO,
   SECPKG_ATTR_SESSION_KEY,
   SECPKG_ATTR_SIZES,
+  SECPKG_ATTR_CESIM_MECHLIST_MIC_REQUIRED,
+  SECPKG_ATTR_CESIM_RESET_CRYPTO,
   SECPKG_CRED_BOTH,
   SECPKG_CRED_INBOUND,
   SECPKG_CRED_OUTBOUND,
@@ -79,6 +81,8 @@ import {
   SecPkgContext_Lifespan,
   SecPkgContext_Names,
   SecPkgContext_NegotiationInfo,
+  SecPkgContext_MechListMicRequired,
+  SecPkgContext_ResetCrypto,
   SecPkgContext_SessionKey,
   SecPkgContext_Sizes,
   SecPkgInfo,
@@ -209,6 +213,8 @@ interface UserCtx {
   flags: number;
   attrs: number;
   server: boolean;
+  /** The AUTHENTICATE message carried a MIC: SPNEGO must exchange the mechListMIC (MS-SPNG §3.1.5.1). */
+  mic: boolean;
   name: string;
   sessionKey: Uint8Array;
   start: TimeStamp;
@@ -300,12 +306,13 @@ export function createNtlmModule(): SecurityPackageModule {
     ctxs.delete(h);
   };
 
-  const packed = (flags: number, attrs: number, server: boolean, key: Uint8Array, name: string, start: TimeStamp, expiry: TimeStamp): Uint8Array => {
+  const packed = (flags: number, attrs: number, server: boolean, mic: boolean, key: Uint8Array, name: string, start: TimeStamp, expiry: TimeStamp): Uint8Array => {
     const n = utf16le(name);
     const p = new Uint8Array(4 + 4 + 1 + 16 + 16 + n.length);
     putU32(p, 0, flags);
     putU32(p, 4, attrs);
-    p[8] = server ? 1 : 0;
+    // Bit 0: server; bit 1: the AUTHENTICATE message carried a MIC (MS-SPNG §3.1.5.1).
+    p[8] = (server ? 1 : 0) | (mic ? 2 : 0);
     p.set(key, 9);
     putU32(p, 25, start.LowPart);
     putU32(p, 29, start.HighPart >>> 0);
@@ -537,7 +544,7 @@ export function createNtlmModule(): SecurityPackageModule {
         const start = localExpiry(s.device, 0);
         s.lsaProcess.write(block4(ctx.block), r.sessionKey);
         mapped.value = true;
-        data.value = packed(r.flags, ctx.attrs, false, r.sessionKey, r.domain ? `${r.domain}\\${r.user}` : r.user, start, e);
+        data.value = packed(r.flags, ctx.attrs, false, r.mic, r.sessionKey, r.domain ? `${r.domain}\\${r.user}` : r.user, start, e);
         return SEC_E_OK;
       });
     },
@@ -617,7 +624,7 @@ export function createNtlmModule(): SecurityPackageModule {
         const start = localExpiry(s.device, 0);
         s.lsaProcess.write(block4(ctx.block), r.sessionKey);
         mapped.value = true;
-        data.value = packed(r.flags, ctx.attrs, true, r.sessionKey, `${r.domain || computerName()}\\${r.user}`, start, e);
+        data.value = packed(r.flags, ctx.attrs, true, r.mic, r.sessionKey, `${r.domain || computerName()}\\${r.user}`, start, e);
         return SEC_E_OK;
       });
     },
@@ -695,7 +702,8 @@ export function createNtlmModule(): SecurityPackageModule {
         return uguard(() => {
           if (p.length < 41) return SEC_E_INVALID_TOKEN;
           const flags = getU32(p, 0);
-          const server = p[8] === 1;
+          const server = (p[8]! & 1) === 1;
+          const mic = (p[8]! & 2) === 2;
           const key = p.slice(9, 25);
           const start = new TimeStamp();
           start.LowPart = getU32(p, 25);
@@ -711,7 +719,7 @@ export function createNtlmModule(): SecurityPackageModule {
           const block = U().AllocateHeap(size, 'usercontext');
           if (block === 0) return SEC_E_INSUFFICIENT_MEMORY;
           U().CurrentProcess().write(block + 16, key);
-          uctx.set(h, { session: new NtlmSession(ucrypto!, flags, key, server ? 'server' : 'client'), flags, attrs: getU32(p, 4), server, name, sessionKey: key, start, expiry: exp, block });
+          uctx.set(h, { session: new NtlmSession(ucrypto!, flags, key, server ? 'server' : 'client'), flags, attrs: getU32(p, 4), server, mic, name, sessionKey: key, start, expiry: exp, block });
           return SEC_E_OK;
         });
       },
@@ -861,10 +869,25 @@ export function createNtlmModule(): SecurityPackageModule {
               } else (buf as { PackageInfo: number }).PackageInfo = a;
               return SEC_E_OK;
             }
+            case SECPKG_ATTR_CESIM_MECHLIST_MIC_REQUIRED:
+              if (!(buf instanceof SecPkgContext_MechListMicRequired)) return SEC_E_INVALID_PARAMETER;
+              buf.fRequired = u.mic ? 1 : 0;
+              return SEC_E_OK;
             default:
               // Check 95: STREAM_SIZES and the rest are SEC_E_UNSUPPORTED_FUNCTION.
               return SEC_E_UNSUPPORTED_FUNCTION;
           }
+        });
+      },
+      SpSetContextAttributes(h, attr, buf) {
+        return uguard(() => {
+          const u = get(h);
+          if (!u) return SEC_E_INVALID_HANDLE;
+          if (attr !== SECPKG_ATTR_CESIM_RESET_CRYPTO) return SEC_E_UNSUPPORTED_FUNCTION;
+          if (!(buf instanceof SecPkgContext_ResetCrypto)) return SEC_E_INVALID_PARAMETER;
+          // MS-SPNG §3.3.5.1, only when there is seal state to put back (as gss-ntlmssp does).
+          if (signing(u)) u.session.resetRc4(buf.fVerifier === 1);
+          return SEC_E_OK;
         });
       },
     };

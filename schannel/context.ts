@@ -79,7 +79,7 @@ import { Tls12Server } from './tls/v12/server.js';
 import { clientHelloEngine, clientHelloOfFlight, dualClientHelloHook, peekFirstHandshakeMessage, serverHelloVersion } from './tls/v12/dispatch.js';
 import type { Tls12ClientConfig, Tls12ServerConfig } from './tls/v12/config.js';
 import { FILETIME_UNIX_EPOCH } from '../device/index.js';
-import type { SessionTicket as EngineTicket, TlsClientConfig, TlsEvent, TlsServerConfig } from './tls/config.js';
+import type { SessionTicket as EngineTicket, Tls12Session, TlsClientConfig, TlsEvent, TlsServerConfig } from './tls/config.js';
 import { TlsError, certificateError } from './tls/errors.js';
 import { AlertLevel, RECORD_HEADER_LENGTH, encodePlaintextAlert, sniffRecord } from './tls/codec/index.js';
 import type { TlsBlock, TlsMemory } from './tls/memory.js';
@@ -262,6 +262,8 @@ export class SchannelContext {
   /** The user-mode half: a block in the caller's process holding the packed record state. */
   userBlock: { process: Process; addr: number } | null = null;
   private expiryMs = 0;
+  /** The TLS 1.2 session offered for resumption (client). */
+  private offeredSession12: Tls12Session | null = null;
   /** The server certificate chosen, kept after the engine is released. */
   private chosenCertificateIndex = 0;
 
@@ -373,7 +375,21 @@ export class SchannelContext {
       const key = this.sessionKey();
       if (key && !(cred.flags & 0x80) /* SCH_CRED_DISABLE_RECONNECTS */) {
         const entry = this.state.cache.find(key, this.nowMs());
-        if (entry) {
+        if (entry && entry.version === 'tls1.2') {
+          // RFC 5246 §7.4.1.2 / RFC 5077 §3.4: the TLS 1.2 session's ID and ticket go in the
+          // ClientHello (a dual offer's legacy_session_id too, RFC 8446 §4.1.2).
+          this.offeredSession12 = {
+            sessionId: (entry.sessionId ?? new Uint8Array(0)).slice(),
+            ticket: entry.ticket.length > 0 ? entry.ticket.slice() : null,
+            masterSecret: entry.resumptionSecret.slice(),
+            suite: entry.suite,
+            extendedMasterSecret: entry.extendedMasterSecret ?? false,
+            lifetimeSeconds: entry.lifetimeSeconds,
+            createdAtMs: entry.createdMs,
+            ...(entry.alpn ? { alpn: entry.alpn } : {}),
+          };
+          this.state.cache.take(entry);
+        } else if (entry) {
           const t: EngineTicket = {
             ticket: entry.ticket.slice(),
             psk: entry.resumptionSecret.slice(),
@@ -390,7 +406,7 @@ export class SchannelContext {
       }
       try {
         const v = this.versions();
-        const config12: Tls12ClientConfig = { ...config, ...this.tls12Settings(), offeredTls13: v.tls13 };
+        const config12: Tls12ClientConfig = { ...config, ...this.tls12Settings(), offeredTls13: v.tls13, ...(this.offeredSession12 ? { session12: this.offeredSession12 } : {}) };
         if (v.tls13 && v.tls12) {
           // One ClientHello offering both versions (RFC 8446 §4.2.1); the ServerHello picks.
           this.engine = new TlsClient({ ...config, clientHelloHook: dualClientHelloHook(config12) }, env);
@@ -424,7 +440,12 @@ export class SchannelContext {
       }
       try {
         const v = this.versions();
-        const config12: Tls12ServerConfig = { ...config, ...this.tls12Settings(), tls13Enabled: v.tls13 };
+        const config12: Tls12ServerConfig = {
+          ...config,
+          ...this.tls12Settings(),
+          tls13Enabled: v.tls13,
+          findSession12: (id) => this.findServerSession(id),
+        };
         if (v.tls12) {
           const s12 = new Tls12Server(config12, env);
           s12.start();
@@ -532,8 +553,65 @@ export class SchannelContext {
       } else if (e.type === 'needClientCertificate') needCert = true;
       else if (e.type === 'closeNotify') closed = true;
       else if (e.type === 'sessionTicket') this.storeTicket(e.ticket);
+      else if (e.type === 'session12') this.storeSession12(e.session);
     }
     return { complete, needCert, closed };
+  }
+
+  /** The server-side cache key: no target name, this process, logon session and credential. */
+  private serverKey(): SessionKey {
+    return { targetName: '', pid: this.caller.pid, logonId: this.caller.logonId, credential: this.caller.credentialKey };
+  }
+
+  /** A TLS 1.2 session this server keeps by ID (RFC 5246 §7.4.1.2), as the engine wants it. */
+  private findServerSession(id: Uint8Array): Tls12Session | null {
+    const e = this.state.cache.findSessionId(this.serverKey(), id, this.nowMs());
+    if (!e) return null;
+    return {
+      sessionId: id.slice(),
+      ticket: null,
+      masterSecret: e.resumptionSecret.slice(),
+      suite: e.suite,
+      extendedMasterSecret: e.extendedMasterSecret ?? false,
+      lifetimeSeconds: e.lifetimeSeconds,
+      createdAtMs: e.createdMs,
+      ...(e.serverName ? { serverName: e.serverName } : {}),
+    };
+  }
+
+  /**
+   * Keeps a TLS 1.2 session: a client's under its CE reuse key (with a session ID of its own
+   * when the server gave only a ticket, RFC 5077 §3.4), a server's by session ID. The secret's
+   * copy in the event is zeroed.
+   */
+  private storeSession12(s: Tls12Session): void {
+    try {
+      const key = this.role === 'client' ? this.sessionKey() : this.serverKey();
+      if (!key) return;
+      if (this.role === 'client' && s.ticket === null && s.sessionId.length === 0) return;
+      const sessionId = s.sessionId.length > 0 ? s.sessionId : this.crypto.random(32);
+      const ok = this.state.cache.store(
+        key,
+        {
+          version: 'tls1.2',
+          ticket: s.ticket ?? new Uint8Array(0),
+          resumptionSecret: s.masterSecret,
+          sessionId,
+          extendedMasterSecret: s.extendedMasterSecret,
+          suite: s.suite,
+          ticketAgeAdd: 0,
+          lifetimeSeconds: s.lifetimeSeconds,
+          alpn: s.alpn ?? null,
+          ...(s.serverName ? { serverName: s.serverName } : {}),
+          maxEarlyData: 0,
+        },
+        s.createdAtMs,
+        this.credential.sessionLifespanMs,
+      );
+      if (!ok) this.state.log('TLS 1.2 session not cached: the general pool is full', { context: this.id });
+    } finally {
+      s.masterSecret.fill(0);
+    }
   }
 
   private storeTicket(t: EngineTicket): void {
@@ -770,6 +848,9 @@ export class SchannelContext {
         // this context (the Microsoft samples' shutdown path), which then returns SEC_E_OK.
         if (r.output.length > 0) this.failureAlert = r.output;
         this.moveTo('failed');
+        // With no alert to hand out (the peer's own fatal alert), nothing is left to do: the
+        // TLS state (traffic keys, secrets) is released now, not at DeleteSecurityContext.
+        if (this.failureAlert === null) this.releaseEngine();
         return statusForTlsError(r.error);
       }
     }
@@ -845,6 +926,8 @@ export class SchannelContext {
       // dispose never throws by contract; a failure here must not block releasing memory.
     }
     this.engine = null;
+    this.offeredSession12?.masterSecret.fill(0);
+    this.offeredSession12 = null;
     this.memory.freeAll();
   }
 

@@ -33,5 +33,5 @@ export {
 } from './credentials.js';
 export { TLS_ERROR_STATUS, RECEIVED_ALERT_STATUS, statusForTlsError, SEC_E_APPLICATION_PROTOCOL_MISMATCH } from './status.js';
 export { SUITE_POLICY_KEY, ALL_SUITES, ALL_GROUPS, resolveSuiteName, resolveGroupName, cngCurveName, type ResolvedSuite } from './suite-names.js';
-export { SessionCache, SESSION_CACHE_MAX_ENTRIES, SESSION_ENTRY_HEADER_BYTES } from './session-cache.js';
+export { SessionCache, SESSION_CACHE_MAX_ENTRIES, SERVER_SESSION_CACHE_MAX_ENTRIES, SESSION_ENTRY_HEADER_BYTES } from './session-cache.js';
 export * from './cert/index.js';

@@ -716,12 +716,15 @@ export function queryContextAttribute(support: SecpkgSupportFunctions, ctx: Scha
       return SEC_E_OK;
     }
     case SECPKG_ATTR_SESSION_INFO: {
-      // Whether the session came from the session cache (a TLS 1.3 PSK resumption).
+      // Whether the session came from the session cache (a TLS 1.3 PSK resumption, a TLS 1.2
+      // abbreviated handshake by session ID or ticket); TLS 1.2 also gives its session ID.
       if (!established) return SEC_E_INVALID_HANDLE;
       const o = buf as SecPkgContext_SessionInfo;
       o.dwFlags = ctx.resumed ? SSL_SESSION_RECONNECT : 0;
-      o.cbSessionId = 0;
-      o.rgbSessionId = new Uint8Array(0);
+      const c = ctx.connection;
+      const id = c instanceof Tls12Client || c instanceof Tls12Server ? c.sessionId.subarray(0, 32) : new Uint8Array(0);
+      o.cbSessionId = id.length;
+      o.rgbSessionId = id;
       return SEC_E_OK;
     }
     default:

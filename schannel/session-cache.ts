@@ -1,11 +1,14 @@
 /**
- * Schannel's client session cache: TLS 1.3 tickets kept for resumption.
+ * Schannel's session cache: TLS 1.3 tickets and TLS 1.2 sessions (session ID, RFC 5077 ticket,
+ * master secret) a client keeps for resumption, and the TLS 1.2 sessions a server keeps by
+ * session ID (RFC 5246 §7.4.1.2; server entries have an empty target name and are found by ID).
  *
- * An entry is reused only under the conditions of the CE docs
+ * A client entry is reused only under the conditions of the CE docs
  * (`SspiInitializeSecurityContextAsyncA`, the Schannel/SSL row of `pszTargetName`): the same
  * target name, an entry not expired, the same process, the same logon session and the same
- * credential handle. Every entry is charged to a device pool (tag `schannel.sessionCache`),
- * with the ticket and the resumption secret stored in the block for real.
+ * credential handle; a server entry under the same process, logon session and credential
+ * handle. Every entry is charged to a device pool (tag `schannel.sessionCache`), with the
+ * ticket, the secret and the session ID stored in the block for real.
  */
 
 import type { TlsBlock, TlsMemory } from './tls/memory.js';
@@ -19,6 +22,13 @@ export const SESSION_ENTRY_HEADER_BYTES = 48;
 /** The most entries one device keeps (Schannel's default client cache holds 100). */
 export const SESSION_CACHE_MAX_ENTRIES = 100;
 
+/**
+ * The most TLS 1.2 sessions a server keeps by session ID (its entries are 128 B each; clients
+ * that send tickets do not need them): a bound, so that a busy server's cache never takes the
+ * general pool its handshakes need.
+ */
+export const SERVER_SESSION_CACHE_MAX_ENTRIES = 32;
+
 /** RFC 8446 §4.6.1: ticket lifetimes MUST NOT exceed 7 days; clients do not keep them longer. */
 export const MAX_TICKET_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -31,15 +41,25 @@ export interface SessionKey {
   credential: string;
 }
 
-/** One cached TLS 1.3 session (a ticket and what resumption needs). */
+/** One cached session: a TLS 1.3 ticket, or a TLS 1.2 session (and what resumption needs). */
 export interface SessionTicket {
+  /** Which protocol the session belongs to (default TLS 1.3). */
+  version?: 'tls1.3' | 'tls1.2';
+  /** The ticket (TLS 1.2: empty when the server gave none). */
   ticket: Uint8Array;
+  /** TLS 1.3: the resumption PSK; TLS 1.2: the master secret. */
   resumptionSecret: Uint8Array;
+  /** TLS 1.2: the session ID (RFC 5246 §7.4.1.3), empty when none. */
+  sessionId?: Uint8Array;
+  /** TLS 1.2: RFC 7627 §5.3, whether the session has the extended master secret. */
+  extendedMasterSecret?: boolean;
   suite: string;
   ticketAgeAdd: number;
   lifetimeSeconds: number;
   alpn: string | null;
   maxEarlyData: number;
+  /** TLS 1.2 server entries: the session's server_name (RFC 6066 §3: resumed only for the same name). */
+  serverName?: string;
 }
 
 /** A live cache entry. */
@@ -54,6 +74,13 @@ export interface SessionEntry extends SessionKey, SessionTicket {
 function sameKey(a: SessionKey, b: SessionKey): boolean {
   // The CE docs: the target name is compared as given (case-insensitively, as host names are).
   return a.targetName.toLowerCase() === b.targetName.toLowerCase() && a.pid === b.pid && a.logonId === b.logonId && a.credential === b.credential;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
 }
 
 /** The per-device session cache. */
@@ -72,22 +99,41 @@ export class SessionCache {
    * credential's session lifespan. Returns false when the pool cannot hold it (nothing stored).
    */
   store(key: SessionKey, t: SessionTicket, nowMs: number, lifespanMs: number): boolean {
-    const size = SESSION_ENTRY_HEADER_BYTES + key.targetName.length * 2 + t.ticket.length + t.resumptionSecret.length;
+    const sid = t.sessionId ?? new Uint8Array(0);
+    const size = SESSION_ENTRY_HEADER_BYTES + key.targetName.length * 2 + t.ticket.length + t.resumptionSecret.length + sid.length;
     const block = this.memory.alloc('general', size, 'schannel.sessionCache');
     if (!block) return false;
-    block.bytes.set(t.ticket, SESSION_ENTRY_HEADER_BYTES);
-    block.bytes.set(t.resumptionSecret, SESSION_ENTRY_HEADER_BYTES + t.ticket.length);
+    const at = (n: number) => SESSION_ENTRY_HEADER_BYTES + n;
+    block.bytes.set(t.ticket, at(0));
+    block.bytes.set(t.resumptionSecret, at(t.ticket.length));
+    block.bytes.set(sid, at(t.ticket.length + t.resumptionSecret.length));
     if (this.entries.length >= SESSION_CACHE_MAX_ENTRIES) this.evict(0);
+    if (key.targetName === '') {
+      // A server's entries: the oldest goes once there are SERVER_SESSION_CACHE_MAX_ENTRIES.
+      const servers = this.entries.filter((e) => e.targetName === '');
+      if (servers.length >= SERVER_SESSION_CACHE_MAX_ENTRIES) this.evict(this.entries.indexOf(servers[0]!));
+    }
     this.entries.push({
       ...key,
       ...t,
-      ticket: block.bytes.subarray(SESSION_ENTRY_HEADER_BYTES, SESSION_ENTRY_HEADER_BYTES + t.ticket.length),
-      resumptionSecret: block.bytes.subarray(SESSION_ENTRY_HEADER_BYTES + t.ticket.length, SESSION_ENTRY_HEADER_BYTES + t.ticket.length + t.resumptionSecret.length),
+      ticket: block.bytes.subarray(at(0), at(t.ticket.length)),
+      resumptionSecret: block.bytes.subarray(at(t.ticket.length), at(t.ticket.length + t.resumptionSecret.length)),
+      sessionId: block.bytes.subarray(at(t.ticket.length + t.resumptionSecret.length), at(t.ticket.length + t.resumptionSecret.length + sid.length)),
       createdMs: nowMs,
       expiresMs: nowMs + Math.min(lifespanMs, t.lifetimeSeconds * 1000, MAX_TICKET_AGE_MS),
       block,
     });
     return true;
+  }
+
+  /** A server's TLS 1.2 session by its ID (RFC 5246 §7.4.1.2), under `key`; null when none is live. */
+  findSessionId(key: SessionKey, sessionId: Uint8Array, nowMs: number): SessionEntry | null {
+    this.expire(nowMs);
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const e = this.entries[i]!;
+      if (e.version === 'tls1.2' && sameKey(e, key) && e.sessionId !== undefined && sameBytes(e.sessionId, sessionId)) return e;
+    }
+    return null;
   }
 
   /**

@@ -6,11 +6,14 @@
  * wasm32 builtins and binaryen's wasm-opt (for the Asyncify pass); `.ci/run` installs them.
  * Steps: clang compiles and links the user's sources with `sdk/lib/crt.c` against wasi-libc,
  * importing its memory (the runtime makes it the size of the device's address space), stack
- * first; wasm-opt then instruments the module for the blocking imports ({@link SUSPENDING_IMPORTS});
- * last, a `cesim.abi` custom section marks it as built for cesim.
+ * first; wasm-opt then counts the C code's own work (`--log-execution`: an `env.log_execution`
+ * call at each function entry and loop header, which the runtime charges to the device CPU) and
+ * instruments the module for the blocking imports ({@link SUSPENDING_IMPORTS}); last, a
+ * `cesim.abi` custom section marks it as built for cesim.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -178,7 +181,7 @@ export function compile(opts: CompileOptions): CompileResult {
     }
     const async = join(work, 'async.wasm');
     const imports = SUSPENDING_IMPORTS.map((n) => `${IMPORT_MODULE}.${n}`).join(',');
-    const wo = [tc.wasmOpt, linked, '--asyncify', `--pass-arg=asyncify-imports@${imports}`, opts.optimize === '-O0' ? '-O0' : '-O1', '-g', '-o', async];
+    const wo = [tc.wasmOpt, linked, '--log-execution', '--asyncify', `--pass-arg=asyncify-imports@${imports}`, opts.optimize === '-O0' ? '-O0' : '-O1', '-g', '-o', async];
     commands.push(wo);
     const r2 = spawnSync(wo[0]!, wo.slice(1), { encoding: 'utf8' });
     if (r2.status !== 0) return { ok: false, stage: 'asyncify', diagnostics: (r2.stderr || r2.error?.message) ?? 'wasm-opt failed', commands };
@@ -188,4 +191,31 @@ export function compile(opts: CompileOptions): CompileResult {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** Where {@link compileCached} keeps its modules: `$CESIM_CC_CACHE`, else `<tmp>/cesim-cc-cache`. */
+export function ccCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CESIM_CC_CACHE || join(tmpdir(), 'cesim-cc-cache');
+}
+
+/**
+ * Compiles `sources` once and reuses the module while nothing that goes into it changes: the
+ * key is a hash of the sources, the SDK's headers and C runtime, the options and the ABI version.
+ * A scenario that names C sources (the `wasm` program's `module: "app.c"`) runs through this.
+ */
+export function compileCached(sources: string[], opts: Omit<CompileOptions, 'sources' | 'output'> = {}): CompileResult {
+  const h = createHash('sha256');
+  h.update(`abi ${ABI_VERSION}\0${JSON.stringify({ i: opts.includeDirs ?? [], d: opts.defines ?? [], o: opts.optimize ?? '-O2', g: opts.debug ?? false })}\0`);
+  for (const src of sources) h.update(readFileSync(src)).update('\0');
+  for (const dir of [SDK_INCLUDE_DIR, SDK_LIB_DIR]) for (const f of readdirSync(dir).sort()) h.update(f).update(readFileSync(join(dir, f))).update('\0');
+  const dir = ccCacheDir();
+  const output = join(dir, `${h.digest('hex').slice(0, 32)}.wasm`);
+  if (existsSync(output)) return { ok: true, output, bytes: statSync(output).size, commands: [], diagnostics: '' };
+  mkdirSync(dir, { recursive: true });
+  // Written beside and renamed into place, so a concurrent run never reads half a module.
+  const partial = `${output}.${process.pid}.part`;
+  const r = compile({ ...opts, sources, output: partial });
+  if (!r.ok) return r;
+  renameSync(partial, output);
+  return { ...r, output };
 }

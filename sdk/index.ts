@@ -3,5 +3,5 @@
  * `cesim cc` compiler driver and the module ABI shared with the runtime (`cruntime/`). This
  * file is the module's only public face.
  */
-export { compile, findToolchain, clangCommands, appendCustomSection, SDK_INCLUDE_DIR, SDK_LIB_DIR, type CompileOptions, type CompileResult, type Toolchain, type ToolchainLookup } from './cc.js';
+export { compile, compileCached, ccCacheDir, findToolchain, clangCommands, appendCustomSection, SDK_INCLUDE_DIR, SDK_LIB_DIR, type CompileOptions, type CompileResult, type Toolchain, type ToolchainLookup } from './cc.js';
 export { IMPORT_MODULE, SUSPENDING_IMPORTS, STACK_BYTES, ABI_SECTION, ABI_VERSION } from './abi.js';

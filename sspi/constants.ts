@@ -599,6 +599,21 @@ export const SECPKG_ATTR_LAST_CLIENT_TOKEN_STATUS = 30;
 export const SECPKG_ATTR_NEGO_PKG_INFO = 31;
 /** Context attribute `SECPKG_ATTR_NEGO_STATUS` (32). */
 export const SECPKG_ATTR_NEGO_STATUS = 32;
+/**
+ * cesim context attribute (QueryContextAttributes): whether the package's exchange requires the
+ * SPNEGO mechListMIC (`SecPkgContext_MechListMicRequired`). NTLM answers 1 when its AUTHENTICATE
+ * message carried a MIC (MS-SPNG §3.1.5.1). Windows keeps this between lsass's packages; cesim's
+ * Negotiate asks through the dispatcher, as MIT SPNEGO asks gss-ntlmssp for
+ * GSS_SPNEGO_REQUIRE_MIC (1.3.6.1.4.1.7165.655.1.2). The value is outside Microsoft's range.
+ */
+export const SECPKG_ATTR_CESIM_MECHLIST_MIC_REQUIRED = 0xce000001;
+/**
+ * cesim context attribute (SetContextAttributes, `SecPkgContext_ResetCrypto`): resets the RC4
+ * state of the sending (`fVerifier` 0) or receiving (1) seal handle after the mechListMIC, so the
+ * MIC and the first message use the same key state (MS-SPNG §3.3.5.1); the analogue of
+ * gss-ntlmssp's GSS_NTLMSSP_RESET_CRYPTO_OID (1.3.6.1.4.1.7165.655.1.3).
+ */
+export const SECPKG_ATTR_CESIM_RESET_CRYPTO = 0xce000002;
 /** Context attribute `SECPKG_ATTR_CONTEXT_DELETED` (33). */
 export const SECPKG_ATTR_CONTEXT_DELETED = 33;
 /** Context attribute `SECPKG_ATTR_APPLICATION_PROTOCOL` (35). */

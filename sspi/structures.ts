@@ -251,6 +251,18 @@ export class SecPkgContext_NegotiationInfo {
   NegotiationState = 0;
 }
 
+/** cesim: `SECPKG_ATTR_CESIM_MECHLIST_MIC_REQUIRED`'s buffer. */
+export class SecPkgContext_MechListMicRequired {
+  /** 1 when the SPNEGO mechListMIC must be exchanged (MS-SPNG §3.1.5.1), else 0. */
+  fRequired = 0;
+}
+
+/** cesim: `SECPKG_ATTR_CESIM_RESET_CRYPTO`'s buffer. */
+export class SecPkgContext_ResetCrypto {
+  /** 0: reset the sending seal state (after making a MIC); 1: the receiving one (after verifying). */
+  fVerifier = 0;
+}
+
 /** `SecPkgContext_Flags` (`SECPKG_ATTR_FLAGS`). */
 export class SecPkgContext_Flags {
   /** The context's `ISC_RET_*`/`ASC_RET_*` bits. */

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, dirname, resolve } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
-const MODULES = ['common', 'device', 'sspi', 'schannel', 'ntlm', 'sdk', 'cruntime', 'emulator'] as const;
+const MODULES = ['common', 'device', 'sspi', 'schannel', 'ntlm', 'negotiate', 'sdk', 'cruntime', 'emulator'] as const;
 const MAY_USE: Record<(typeof MODULES)[number], string[]> = {
   common: [],
   device: ['common'],
@@ -15,10 +15,11 @@ const MAY_USE: Record<(typeof MODULES)[number], string[]> = {
   schannel: ['sspi', 'device', 'common'],
   // NTLM and Negotiate reach each other and Schannel only through the SSPI dispatcher.
   ntlm: ['sspi', 'device', 'common'],
+  negotiate: ['sspi', 'device', 'common'],
   // The C SDK (headers, C runtime, `cesim cc`) stands alone; the C runtime runs its modules on a device.
   sdk: ['common'],
   cruntime: ['sdk', 'schannel', 'sspi', 'device', 'common'],
-  emulator: ['cruntime', 'sdk', 'schannel', 'ntlm', 'sspi', 'device', 'common'],
+  emulator: ['cruntime', 'sdk', 'schannel', 'ntlm', 'negotiate', 'sspi', 'device', 'common'],
 };
 
 function files(dir: string): string[] {

@@ -141,6 +141,7 @@ export const CONNECT_COMMAND: CommandSpec = {
     path: { type: 'string', value: 'PATH', description: 'request path (default /)' },
     stdin: { type: 'boolean', description: 'send standard input as the request instead of a GET' },
     timeout: { type: 'string', value: 'MS', description: 'receive timeout in ms (default 10000)' },
+    reconnect: { type: 'string', value: 'N', description: 'connect N more times with the same credential handle, resuming from the session cache (each line says "resumed" when SECPKG_ATTR_SESSION_INFO reports a reconnect)' },
     ...BRIDGE_OPTIONS,
   },
 };
@@ -170,7 +171,7 @@ function deviceProfile(cmd: string, v: unknown): DeviceProfile {
 
 function outcomeLine(o: ProgramOutcome): string {
   const hs = o.handshakeNs ? ` handshake ${fmtNs(o.handshakeNs)} (modelled device CPU ${fmtNs(o.handshakeCpuNs ?? 0)})` : '';
-  return `${o.status}${o.protocol ? ` ${o.protocol} ${o.cipherSuite ?? ''}` : ''}${o.alpn ? ` alpn=${o.alpn}` : ''}${hs}${o.firstLine ? ` "${o.firstLine}"` : ''}${o.detail ? ` — ${o.detail}` : ''}`;
+  return `${o.status}${o.protocol ? ` ${o.protocol} ${o.cipherSuite ?? ''}` : ''}${o.resumed ? ' resumed' : ''}${o.alpn ? ` alpn=${o.alpn}` : ''}${hs}${o.firstLine ? ` "${o.firstLine}"` : ''}${o.detail ? ` — ${o.detail}` : ''}`;
 }
 
 /** `cesim serve`. Resolves when the server stops (max connections or SIGINT). */
@@ -299,44 +300,58 @@ export async function connectCommand(argv: readonly string[], io: CliIo): Promis
   const bridge = new BridgeDevice({ name: 'client', profile: deviceProfile('connect', values.profile), processName: 'connect.exe', pace: clock.pace, bootTimeUtc: clock.boot.bootTimeUtc });
   io.stderr(`cesim connect: device ${bridge.device.profile.name}, ${clockBanner(bridge, clock)}\n`);
   io.stderr(`cesim connect: ${tls.banner}\n`);
-  const sock = netConnect({ host: target.host, port: target.port });
-  const connected = await new Promise<string | null>((resolve) => {
-    sock.once('connect', () => resolve(null));
-    sock.once('error', (e) => resolve(wsaNameForError(e)));
-  });
-  if (connected !== null) {
-    io.stderr(`cesim connect: cannot connect to ${positionals[0]}: ${connected}\n`);
-    return 1;
+  const reconnects = intOption('connect', 'reconnect', values.reconnect, 0, 1000) ?? 0;
+  const credential: TlsCredentialOptions = {
+    ...tls.credential,
+    ...(caPem ? { rootsPem: [caPem] } : {}),
+    ...(certPem && keyPem ? { certPem, keyPem } : {}),
+    ...(values.insecure ? { manualValidation: true } : {}),
+  };
+  // With --reconnect the connections share one credential handle: the CE reuse rule for the
+  // session cache (same target name, process, logon session and credential handle).
+  let holder: TlsSession | null = null;
+  if (reconnects > 0) {
+    holder = new TlsSession(bridge, NO_STREAM, 'client');
+    const acq = holder.acquireCredentials(credential);
+    if (acq.status !== 0) {
+      io.stderr(`cesim connect: AcquireCredentialsHandle: ${acq.statusName}${acq.detail ? ` (${acq.detail})` : ''}\n`);
+      holder.dispose();
+      return 1;
+    }
   }
-  const { outcome, response } = await tlsClientExchange(
-    bridge,
-    new RealSocketStream(sock),
-    {
-      targetName: serverName,
-      alpn: listOption(values.alpn),
-      request,
-      credential: {
-        ...tls.credential,
-        ...(caPem ? { rootsPem: [caPem] } : {}),
-        ...(certPem && keyPem ? { certPem, keyPem } : {}),
-        ...(values.insecure ? { manualValidation: true } : {}),
-      },
-      recvTimeoutNs: timeoutMs * 1e6,
-    },
-    'cesim connect',
-  );
-  sock.end();
-  sock.destroySoon?.();
-  io.stdout(new TextDecoder().decode(response));
+  let failed: ProgramOutcome | null = null;
+  for (let i = 0; i <= reconnects && failed === null; i++) {
+    const sock = netConnect({ host: target.host, port: target.port });
+    const connected = await new Promise<string | null>((resolve) => {
+      sock.once('connect', () => resolve(null));
+      sock.once('error', (e) => resolve(wsaNameForError(e)));
+    });
+    if (connected !== null) {
+      io.stderr(`cesim connect: cannot connect to ${positionals[0]}: ${connected}\n`);
+      holder?.dispose();
+      return 1;
+    }
+    const { outcome, response } = await tlsClientExchange(
+      bridge,
+      new RealSocketStream(sock),
+      { targetName: serverName, alpn: listOption(values.alpn), request, credential, recvTimeoutNs: timeoutMs * 1e6, ...(holder ? { sharedCredential: holder } : {}) },
+      'cesim connect',
+    );
+    sock.end();
+    sock.destroySoon?.();
+    io.stdout(new TextDecoder().decode(response));
+    io.stderr(`cesim connect: ${reconnects > 0 ? `connection ${i + 1}: ` : ''}${outcomeLine(outcome)}\n`);
+    // The exit code is the whole exchange's: a server may reject the client after the handshake
+    // (TLS 1.3 sends certificate_required/unknown_ca after the client's Finished, which the first
+    // DecryptMessage reports with the status Schannel gives for that alert).
+    if (!outcome.ok) failed = outcome;
+  }
+  holder?.dispose();
   const fin = bridge.finish();
-  io.stderr(`cesim connect: ${outcomeLine(outcome)}\n`);
   io.stderr(bridge.memoryReport());
   io.stderr(`  leaks ${fin.leakedBlocks === 0 ? 'none' : `${fin.leakedBlocks} block(s), ${fin.leakedBytes} B`}\n`);
-  // The exit code is the whole exchange's: a server may reject the client after the handshake
-  // (TLS 1.3 sends certificate_required/unknown_ca after the client's Finished, which the first
-  // DecryptMessage reports with the status Schannel gives for that alert).
-  if (!outcome.ok) {
-    io.stderr(`cesim connect: ${outcome.protocol === undefined ? 'handshake' : 'exchange'} failed: ${outcome.status}\n`);
+  if (failed !== null) {
+    io.stderr(`cesim connect: ${failed.protocol === undefined ? 'handshake' : 'exchange'} failed: ${failed.status}\n`);
     return 1;
   }
   return 0;

@@ -34,6 +34,8 @@ export interface ProgramRunContext {
   readFile(path: string): string;
   /** Reads a file named in the scenario (relative to the scenario's folder), as bytes. */
   readBinary(path: string): Uint8Array;
+  /** The absolute path of a file named in the scenario (relative to the scenario's folder). */
+  resolveFile(path: string): string;
 }
 
 /** A program that a scenario's process can run. */

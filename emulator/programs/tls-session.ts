@@ -21,6 +21,9 @@ import {
   SecPkgContext_ConnectionInfo,
   SecPkgContext_CipherInfo,
   SecPkgContext_ApplicationProtocol,
+  SecPkgContext_SessionInfo,
+  SECPKG_ATTR_SESSION_INFO,
+  SSL_SESSION_RECONNECT,
   SecIsValidHandle,
   statusName,
   UNISP_NAME,
@@ -152,6 +155,8 @@ export interface Negotiated {
   protocol: string;
   cipherSuite: string;
   alpn?: string;
+  /** The session was resumed from the session cache (SECPKG_ATTR_SESSION_INFO: SSL_SESSION_RECONNECT). */
+  resumed?: boolean;
 }
 
 /** How a session ended or failed: a status name and, when it failed, why. */
@@ -750,6 +755,9 @@ export class TlsSession {
     if (this.sspi.QueryContextAttributes(this.hCtx, SECPKG_ATTR_APPLICATION_PROTOCOL, ap) === SEC_E_OK && ap.ProtocolIdSize > 0) {
       n.alpn = new TextDecoder().decode(ap.ProtocolId.subarray(0, ap.ProtocolIdSize));
     }
+    // SECPKG_ATTR_SESSION_INFO: SSL_SESSION_RECONNECT when the session came from the cache.
+    const si = new SecPkgContext_SessionInfo();
+    if (this.sspi.QueryContextAttributes(this.hCtx, SECPKG_ATTR_SESSION_INFO, si) === SEC_E_OK && (si.dwFlags & SSL_SESSION_RECONNECT) !== 0) n.resumed = true;
     return n;
   }
 

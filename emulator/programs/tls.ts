@@ -35,6 +35,11 @@ export interface TlsClientExchange {
   recvTimeoutNs?: number;
   /** Largest response kept in the outcome's `response` (bytes). */
   keepResponseBytes?: number;
+  /**
+   * A session holding a credential already acquired: this exchange uses its handle (and so the
+   * session cache entries made under it, the CE reuse rule) instead of acquiring one.
+   */
+  sharedCredential?: TlsSession;
 }
 
 /** A client exchange's outcome and the response bytes it kept. */
@@ -56,8 +61,11 @@ export async function tlsClientExchange(host: ProgramHost, stream: ByteStream, x
   let kept = 0;
   const keep = x.keepResponseBytes ?? 1 << 20;
   try {
-    const cred = session.acquireCredentials(x.credential);
-    if (cred.status !== 0) return fail(out, cred, session, chunks);
+    if (x.sharedCredential) session.shareCredentials(x.sharedCredential);
+    else {
+      const cred = session.acquireCredentials(x.credential);
+      if (cred.status !== 0) return fail(out, cred, session, chunks);
+    }
     const hs = await session.clientHandshake(x.targetName, x.alpn);
     out.handshakeNs = session.handshakeNs;
     out.handshakeCpuNs = session.handshakeCpuNs;
@@ -67,6 +75,7 @@ export async function tlsClientExchange(host: ProgramHost, stream: ByteStream, x
     out.protocol = neg.protocol;
     out.cipherSuite = neg.cipherSuite;
     if (neg.alpn) out.alpn = neg.alpn;
+    if (neg.resumed) out.resumed = true;
     host.trace('tls.established', { role: 'client', protocol: neg.protocol, suite: neg.cipherSuite, handshakeNs: session.handshakeNs });
     const sent = await session.send(x.request);
     if (sent.status !== 0) return fail(out, sent, session, chunks);
@@ -348,6 +357,7 @@ export async function tlsServerExchange(host: ProgramHost, stream: ByteStream, c
     out.protocol = neg.protocol;
     out.cipherSuite = neg.cipherSuite;
     if (neg.alpn) out.alpn = neg.alpn;
+    if (neg.resumed) out.resumed = true;
     host.trace('tls.established', { role: 'server', protocol: neg.protocol, suite: neg.cipherSuite, handshakeNs: session.handshakeNs });
     let request = '';
     const max = x.maxRequestBytes ?? 8192;

@@ -80,6 +80,8 @@ export interface ProgramOutcome {
   cipherSuite?: string;
   /** ALPN protocol chosen, when any. */
   alpn?: string;
+  /** Set when the session was resumed (SECPKG_ATTR_SESSION_INFO: SSL_SESSION_RECONNECT). */
+  resumed?: boolean;
   /** Handshake time from the first ISC/ASC call to SEC_E_OK, ns. */
   handshakeNs?: number;
   /** Of {@link handshakeNs}, the device CPU time (from `device.cpu.report()` deltas), ns. */

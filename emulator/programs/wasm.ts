@@ -4,6 +4,7 @@
  * else `exit N`); a trap or device fault fails it with the C function and offset.
  */
 import { runWasmProcess, type WasmHost, type WasmSocket } from '../../cruntime/index.js';
+import { compileCached } from '../../sdk/index.js';
 import { statusName } from '../../sspi/index.js';
 import type { StreamSocket } from '../net/socket.js';
 import { TaskProgramHost } from './emulated.js';
@@ -70,14 +71,27 @@ export const wasmProgram: ProgramDefinition = {
   description: 'a C program compiled by `cesim cc`, run as this process (its exit code is its status)',
   role: 'client',
   params: {
-    module: { type: 'string', description: 'the .wasm file (relative to the scenario)' },
+    module: {
+      type: 'string',
+      description: 'the .wasm file, or a C source (.c) that `cesim cc` compiles on first use and caches (relative to the scenario)',
+    },
     args: { type: 'string[]', description: 'argv[1…]', default: [] },
     roots: { type: 'string[]', description: "PEM files of roots for the device's ROOT store (the firmware image's trusted roots)", default: [] },
   },
   async run(rc): Promise<ProgramOutcome> {
     const { ctx, params } = rc;
     const out = emptyOutcome('wasm');
-    const bytes = rc.readBinary(params.module as string);
+    const module = params.module as string;
+    let bytes: Uint8Array;
+    if (/\.c$/i.test(module)) {
+      const built = compileCached([rc.resolveFile(module)]);
+      if (!built.ok) {
+        out.status = built.stage === 'toolchain' ? 'TOOLCHAIN_MISSING' : 'COMPILE_FAILED';
+        out.detail = built.diagnostics.trim().split('\n').slice(0, 5).join(' | ');
+        return out;
+      }
+      bytes = rc.readBinary(built.output);
+    } else bytes = rc.readBinary(module);
     addRootCertificates(new TaskProgramHost(ctx), (params.roots as string[]).map((p) => rc.readFile(p)));
     const counts = { sent: 0, received: 0, connections: 0 };
     const host: WasmHost = {
@@ -107,7 +121,7 @@ export const wasmProgram: ProgramDefinition = {
     }
     out.status = exitStatus(exit.exitCode);
     out.ok = exit.exitCode === 0;
-    out.detail = `${exit.calls} calls into the device, ${exit.suspensions} blocking; image ${exit.imageBytes} bytes; console: ${exit.console.slice(-3).join(' | ')}`;
+    out.detail = `${exit.calls} calls into the device, ${exit.suspensions} blocking, ${exit.blocks} blocks of C; image ${exit.imageBytes} bytes; console: ${exit.console.slice(-3).join(' | ')}`;
     return out;
   },
 };

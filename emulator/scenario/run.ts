@@ -9,8 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import * as schannel from '../../schannel/index.js';
-// Importing the NTLM module registers `ntlmssp.dll`, which every built-in device image lists.
+// Importing the NTLM and Negotiate modules registers `ntlmssp.dll` and `spnego.dll`, which every
+// built-in device image lists.
 import '../../ntlm/index.js';
+import '../../negotiate/index.js';
 import { SspiProcessDetach, onSspiReport } from '../../sspi/index.js';
 import { MemoryDiagnostics, SeededRandom, getProfile, loadProfile, type AllocRecord, type Device, type DeviceProfile, type DeviceFault, type FreeSeries, type LeakEntry } from '../../device/index.js';
 import { Simulation, type EmulatedDevice } from '../loop/simulation.js';
@@ -280,6 +282,7 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions = {})
   };
 
   const readBinary = (p: string): Uint8Array => new Uint8Array(readFileSync(resolvePath(loaded.baseDir, p)));
+  const resolveFile = (p: string): string => resolvePath(loaded.baseDir, p);
 
   // Profiles: one object per spec (a group shares it).
   const isClientSpec = (d: DeviceSpec): boolean => (d.processes ?? []).some((p) => programOf(p).def?.role === 'client');
@@ -422,7 +425,7 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions = {})
       const task = dev.spawn(
         p.name ?? `${label}.exe`,
         async (ctx: TaskContext) => {
-          const rc: ProgramRunContext = { ctx, params, resolveAddress, readFile, readBinary };
+          const rc: ProgramRunContext = { ctx, params, resolveAddress, readFile, readBinary, resolveFile };
           try {
             if (def) rec.outcome = await def.run(rc);
             else {

@@ -24,6 +24,8 @@ export type NtlmRole = 'client' | 'server';
 
 interface Half {
   signKey: Uint8Array | null;
+  /** SEALKEY of this direction, kept to restart the RC4 handle (MS-SPNG §3.3.5.1). */
+  sealKey: Uint8Array;
   seal: Rc4Handle;
   seq: number;
 }
@@ -59,12 +61,13 @@ export class NtlmSession {
     this.keyExch = (flags & NTLMSSP_NEGOTIATE_KEY_EXCH) !== 0;
     const out: Direction = role === 'client' ? 'client-to-server' : 'server-to-client';
     const inn: Direction = role === 'client' ? 'server-to-client' : 'client-to-server';
+    const half = (signing: Uint8Array | null, key: Uint8Array): Half => ({ signKey: signing, sealKey: key, seal: c.rc4(key), seq: 0 });
     if (this.ess) {
-      this.send = { signKey: signKey(c, flags, exportedSessionKey, out), seal: c.rc4(sealKey(c, flags, exportedSessionKey, out)), seq: 0 };
-      this.recv = { signKey: signKey(c, flags, exportedSessionKey, inn), seal: c.rc4(sealKey(c, flags, exportedSessionKey, inn)), seq: 0 };
+      this.send = half(signKey(c, flags, exportedSessionKey, out), sealKey(c, flags, exportedSessionKey, out));
+      this.recv = half(signKey(c, flags, exportedSessionKey, inn), sealKey(c, flags, exportedSessionKey, inn));
     } else {
       // §3.4.4.1: one handle and one sequence number for both directions.
-      const shared: Half = { signKey: null, seal: c.rc4(sealKey(c, flags, exportedSessionKey, out)), seq: 0 };
+      const shared: Half = half(null, sealKey(c, flags, exportedSessionKey, out));
       this.send = shared;
       this.recv = shared;
     }
@@ -147,11 +150,26 @@ export class NtlmSession {
     return plain;
   }
 
+  /**
+   * Restarts the RC4 state of the sending (`receiving` false) or receiving seal handle from its
+   * SEALKEY; sequence numbers go on. MS-SPNG §3.3.5.1: after the SPNEGO mechListMIC the key state
+   * is put back, so the MIC and the first message of the application use the same RC4 state
+   * (gss-ntlmssp's GSS_NTLMSSP_RESET_CRYPTO_OID does the same). Without extended session
+   * security the one shared handle restarts.
+   */
+  resetRc4(receiving: boolean): void {
+    const h = receiving ? this.recv : this.send;
+    h.seal.wipe();
+    h.seal = this.c.rc4(h.sealKey);
+  }
+
   /** Zeroes the key material (DeleteSecurityContext). */
   wipe(): void {
     this.send.seal.wipe();
     this.recv.seal.wipe();
     this.send.signKey?.fill(0);
     this.recv.signKey?.fill(0);
+    this.send.sealKey.fill(0);
+    this.recv.sealKey.fill(0);
   }
 }

@@ -207,6 +207,8 @@ export class TlsClient extends TlsConnection {
       extensions: exts,
     };
     if (c.clientHelloHook) ch = c.clientHelloHook(ch);
+    // The echo is checked against what went out (a dual offer carries a TLS 1.2 session ID).
+    this.sessionId = ch.legacySessionId;
     const chExts = ch.extensions ?? [];
     this.offered = new Set(chExts.map((e) => e.type));
     const raw = handshakeMessage(HandshakeType.client_hello, ClientHelloCodec.encode(ch));

@@ -169,12 +169,38 @@ export interface TlsServerConfig extends TlsCommonConfig {
   encryptedExtensionsHook?: (ee: EncryptedExtensions) => EncryptedExtensions;
 }
 
+/**
+ * A TLS 1.2 session as the client keeps it (and the server's session-ID cache): what an
+ * abbreviated handshake (RFC 5246 §7.3, Figure 2) needs, found by its session ID or carried in
+ * a session ticket (RFC 5077).
+ */
+export interface Tls12Session {
+  /** The session ID the server gave (empty when it gave none). */
+  sessionId: Uint8Array;
+  /** RFC 5077 ticket (client side), or null. */
+  ticket: Uint8Array | null;
+  /** The 48-byte master secret (RFC 5246 §8.1). Secret. */
+  masterSecret: Uint8Array;
+  /** IANA name of the session's suite (RFC 5246 §7.4.1.3: a resumption keeps it). */
+  suite: string;
+  /** RFC 7627 §5.3: whether the session has the extended master secret. */
+  extendedMasterSecret: boolean;
+  /** How long the session may be resumed (the ticket's lifetime hint, or the cache's), seconds. */
+  lifetimeSeconds: number;
+  /** When it was made (device ms). */
+  createdAtMs: number;
+  serverName?: string;
+  alpn?: string;
+}
+
 /** Events the engine reports. */
 export type TlsEvent =
   | { type: 'handshakeComplete'; resumed: boolean }
   | { type: 'helloRetryRequest'; group: GroupName | null }
   | { type: 'needClientCertificate'; signatureSchemes: SignatureScheme[] }
   | { type: 'sessionTicket'; ticket: SessionTicket }
+  /** TLS 1.2: a session that can be resumed (session ID and/or ticket), after a full or abbreviated handshake. */
+  | { type: 'session12'; session: Tls12Session }
   | { type: 'keyUpdate'; direction: 'read' | 'write'; updateRequested: boolean }
   | { type: 'closeNotify' }
   | { type: 'alert'; level: number; description: number }

@@ -401,7 +401,10 @@ export abstract class TlsConnection {
     if (type === ContentType.change_cipher_spec) {
       // RFC 8446 §5: a change_cipher_spec record of the single byte 0x01 received after the first
       // ClientHello and before the peer's Finished MUST simply be dropped; any other value, or
-      // one outside that window, MUST draw an unexpected_message alert.
+      // one outside that window, MUST draw an unexpected_message alert. RFC 8446 §5.1: "if a
+      // handshake message is split over two or more records, there MUST NOT be any other records
+      // between them", so one inside a fragmented message is an unexpected_message too.
+      if (this.hsbuf.pendingBytes > 0) throw new TlsError('peer.unexpected_message', 'change_cipher_spec inside a fragmented handshake message');
       if (rec.length === RECORD_HEADER_LENGTH + 1 && rec[5] === 0x01 && this.clientHelloSeen && !this.peerFinishedReceived) return;
       throw new TlsError('peer.unexpected_message', 'change_cipher_spec');
     }

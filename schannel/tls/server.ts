@@ -237,6 +237,10 @@ export class TlsServer extends TlsConnection {
       seen.add(s.group);
     }
     const sa = findExtension(exts, ExtensionType.signature_algorithms);
+    const sac = findExtension(exts, ExtensionType.signature_algorithms_cert);
+    // RFC 8446 §4.2.3: signature_algorithms_cert is a SignatureScheme list<2..2^16-2>; this server
+    // does not choose by it (one chain), but a malformed one is a decode_error (§6.2).
+    if (sac !== undefined) U16ListExt.decode(sac.data);
     // RFC 8446 §4.2.3: unknown schemes are ignored; what remains may be empty.
     const sigSchemes = sa ? U16ListExt.decode(sa.data).map(signatureSchemeByCode).filter((s): s is SignatureScheme => s !== undefined) : null;
     let serverName: string | null = null;

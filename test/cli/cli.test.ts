@@ -82,10 +82,10 @@ describe('cesim profiles', () => {
     expect(r.stdout).toContain('ce210-tight');
     expect(r.stdout).toMatch(/CPU NEC VR4121 131 MHz; RAM 16\.00 MiB/);
     expect(r.stdout).toMatch(/pool io/);
-    expect(r.stdout).toMatch(/security packages \(HKLM\\Comm\\SecurityProviders\): schannel\.dll, ntlmssp\.dll/);
+    expect(r.stdout).toMatch(/security packages \(HKLM\\Comm\\SecurityProviders\): schannel\.dll, ntlmssp\.dll, spnego\.dll/);
     const j = JSON.parse((await cesim('profiles', '--json')).stdout) as { name: string; pools: unknown[]; securityPackages: string[] }[];
     expect(j.map((p) => p.name)).toEqual(['ce210-handheld', 'ce210-tight']);
-    expect(j.map((p) => p.securityPackages)).toEqual([['schannel.dll', 'ntlmssp.dll'], ['schannel.dll', 'ntlmssp.dll']]);
+    expect(j.map((p) => p.securityPackages)).toEqual([['schannel.dll', 'ntlmssp.dll', 'spnego.dll'], ['schannel.dll', 'ntlmssp.dll', 'spnego.dll']]);
   });
 });
 

@@ -11,7 +11,7 @@ import ts from 'typescript';
 export const ROOT = join(import.meta.dirname, '..', '..');
 
 /** Folders whose modules make up the graph (the library, its entry points and its examples). */
-export const SOURCE_FOLDERS = ['common', 'device', 'sspi', 'schannel', 'ntlm', 'sdk', 'cruntime', 'emulator', 'bench', 'examples'] as const;
+export const SOURCE_FOLDERS = ['common', 'device', 'sspi', 'schannel', 'ntlm', 'negotiate', 'sdk', 'cruntime', 'emulator', 'bench', 'examples'] as const;
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {

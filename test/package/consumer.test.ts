@@ -22,7 +22,7 @@ const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as 
   bin: Record<string, string>;
   exports: Record<string, unknown>;
 };
-const MODULES = ['device', 'sspi', 'schannel', 'ntlm', 'emulator'] as const;
+const MODULES = ['device', 'sspi', 'schannel', 'ntlm', 'negotiate', 'emulator'] as const;
 /** Each test runs child processes (npx, node, tsc); on a busy 2-core machine they take a while. */
 const SLOW = 300_000;
 
@@ -147,7 +147,8 @@ describe('the packed tarball', () => {
     }
     expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'CHANGELOG.md', 'bin/cesim.mjs', 'scenarios/default.json', 'scenarios/schema.json', 'scenarios/pki/ec-root.pem']));
     // sdk/include and sdk/lib: the C SDK's headers and C runtime, which `cesim cc` compiles with.
-    const stray = paths.filter((p) => !/^(dist|bin|scenarios|docs|sdk\/include|sdk\/lib)\//.test(p) && !['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE'].includes(p));
+    // examples/c: the C examples, which the built-in c-webclient scenario compiles.
+    const stray = paths.filter((p) => !/^(dist|bin|scenarios|docs|sdk\/include|sdk\/lib|examples\/c)\//.test(p) && !['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE'].includes(p));
     expect(stray).toEqual([]);
     expect(paths.filter((p) => /(^|\/)test\/|\.test\.|\.tsbuildinfo$|^docs\/api\//.test(p))).toEqual([]);
     expect(paths.filter((p) => /\.[cm]?ts$/.test(p) && !/\.d\.[cm]?ts$/.test(p))).toEqual([]);
@@ -169,6 +170,7 @@ describe('plain Node ESM', () => {
       sspi: `typeof m.InitSecurityInterface === 'function' && m.SEC_I_CONTINUE_NEEDED === 0x00090312 && m.UNISP_NAME.length > 0`,
       schannel: `typeof m.createSchannelModule === 'function' && m.SCHANNEL_DLL === 'schannel.dll'`,
       ntlm: `typeof m.addNtlmAccount === 'function' && m.NTLM_DLL === 'ntlmssp.dll' && m.NTLMSP_NAME === 'NTLM'`,
+      negotiate: `typeof m.createNegotiateModule === 'function' && m.NEGOTIATE_DLL === 'spnego.dll' && m.NEGOSSP_NAME === 'Negotiate'`,
       emulator: `typeof m.Simulation === 'function'`,
     };
     const r = node(['--input-type=module', '-e', `const m = await import('cesim/${m}'); console.log(${probe[m]} ? 'ok' : 'bad')`]);
@@ -182,6 +184,7 @@ describe('plain Node ESM', () => {
       "import { InitSecurityInterface, readSecPkgInfo } from 'cesim/sspi';",
       "import 'cesim/schannel';",
       "import 'cesim/ntlm';",
+      "import 'cesim/negotiate';",
       "const p = new Device(getProfile('ce210-handheld')).createProcess('enum.exe');",
       'const sspi = InitSecurityInterface(p);',
       'const n = { value: 0 }, list = { value: 0 };',
@@ -190,7 +193,7 @@ describe('plain Node ESM', () => {
     ].join('\n');
     const r = node(['--input-type=module', '-e', script]);
     expect(r.stderr).toBe('');
-    expect(r.stdout.trim()).toBe('0 Microsoft Unified Security Protocol Provider,Schannel,NTLM');
+    expect(r.stdout.trim()).toBe('0 Microsoft Unified Security Protocol Provider,Schannel,NTLM,Negotiate');
   }, SLOW);
 
   it("runs the README's Schannel example, type-stripped, against the installed package", () => {

@@ -15,11 +15,11 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 const text = (file: string): string => readFileSync(join(out, file), 'utf8').replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ');
 
 describe('npm run docs', () => {
-  it('renders device, sspi, schannel, ntlm and emulator with their doc comments, with no Typedoc errors', () => {
+  it('renders device, sspi, schannel, ntlm, negotiate and emulator with their doc comments, with no Typedoc errors', () => {
     const r = spawnSync(process.execPath, [join(root, 'node_modules', 'typedoc', 'bin', 'typedoc'), '--out', out], { cwd: root, encoding: 'utf8', timeout: 280_000 });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout + r.stderr).toMatch(/Found 0 errors/);
-    for (const m of ['device', 'sspi', 'schannel', 'ntlm', 'emulator']) expect(existsSync(join(out, 'modules', `${m}.html`))).toBe(true);
+    for (const m of ['device', 'sspi', 'schannel', 'ntlm', 'negotiate', 'emulator']) expect(existsSync(join(out, 'modules', `${m}.html`))).toBe(true);
     // Doc comments of exports, as written in the sources.
     expect(text('functions/sspi.InitSecurityInterface.html')).toContain('the function table bound to process');
     expect(text('variables/device.CE_IMAGE_SECURITY_PACKAGES.html')).toContain('Schannel ships in every such image');

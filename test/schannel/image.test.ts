@@ -1,12 +1,14 @@
 /**
  * The device image's security packages: a profile names the DLLs its registry lists under
- * `HKLM\Comm\SecurityProviders`; importing `cesim/schannel` and `cesim/ntlm` registers their
- * modules, so a new device from a built-in profile has Schannel and NTLM with no registration
- * call; a custom profile can leave them out or add the user's own module.
+ * `HKLM\Comm\SecurityProviders`; importing `cesim/schannel`, `cesim/ntlm` and `cesim/negotiate`
+ * registers their modules, so a new device from a built-in profile has Schannel, NTLM and
+ * Negotiate with no registration call; a custom profile can leave them out or add the user's own
+ * module.
  */
 import { describe, expect, it } from 'vitest';
 import '../../schannel/index.js';
 import { NTLMSP_NAME, NTLM_DLL } from '../../ntlm/index.js';
+import { NEGOSSP_NAME, NEGOTIATE_DLL } from '../../negotiate/index.js';
 import {
   BUILTIN_PROFILES,
   CE_IMAGE_SECURITY_PACKAGES,
@@ -38,8 +40,8 @@ import { TWO_LEG, TWO_LEG_DLL } from '../sspi/packages/two-leg.js';
 
 /** The packages schannel.dll's tables name (Schannel answers to both). */
 const SCHANNEL_PACKAGES = [UNISP_NAME, 'Schannel'];
-/** The packages a built-in image carries, in its registry's order: schannel.dll, then ntlmssp.dll. */
-const IMAGE_PACKAGES = [...SCHANNEL_PACKAGES, NTLMSP_NAME];
+/** The packages a built-in image carries, in its registry's order: schannel.dll, ntlmssp.dll, spnego.dll. */
+const IMAGE_PACKAGES = [...SCHANNEL_PACKAGES, NTLMSP_NAME, NEGOSSP_NAME];
 
 function packages(device: Device): string[] {
   const p = device.createProcess('enum.exe');
@@ -72,21 +74,22 @@ function acquireNtlm(device: Device): number {
 }
 
 describe('the security packages of a device image', () => {
-  it.each(Object.keys(BUILTIN_PROFILES))('built-in profile %s carries Schannel and NTLM', (name) => {
-    expect(getProfile(name).securityPackages).toEqual(['schannel.dll', NTLM_DLL]);
-    expect(CE_IMAGE_SECURITY_PACKAGES).toEqual(['schannel.dll', 'ntlmssp.dll']);
+  it.each(Object.keys(BUILTIN_PROFILES))('built-in profile %s carries Schannel, NTLM and Negotiate', (name) => {
+    expect(getProfile(name).securityPackages).toEqual(['schannel.dll', NTLM_DLL, NEGOTIATE_DLL]);
+    expect(CE_IMAGE_SECURITY_PACKAGES).toEqual(['schannel.dll', 'ntlmssp.dll', 'spnego.dll']);
   });
 
   it('a new device lists its profile\'s packages under HKLM\\Comm\\SecurityProviders before Security.dll starts', () => {
     const d = new Device(getProfile('ce210-handheld'));
     expect(SECURITY_PROVIDERS_KEY).toBe('HKEY_LOCAL_MACHINE\\Comm\\SecurityProviders');
-    expect(d.registry.enumKeys(SECURITY_PROVIDERS_KEY)).toEqual(['SCHANNEL', 'NTLMSSP']);
+    expect(d.registry.enumKeys(SECURITY_PROVIDERS_KEY)).toEqual(['SCHANNEL', 'NTLMSSP', 'SPNEGO']);
     expect(d.registry.get(`${SECURITY_PROVIDERS_KEY}\\SCHANNEL`, 'DllName')).toBe('schannel.dll');
     expect(d.registry.get(`${SECURITY_PROVIDERS_KEY}\\NTLMSSP`, 'DllName')).toBe('ntlmssp.dll');
-    expect(listedSecurityProviders(d.registry)).toEqual(['schannel.dll', 'ntlmssp.dll']);
+    expect(d.registry.get(`${SECURITY_PROVIDERS_KEY}\\SPNEGO`, 'DllName')).toBe('spnego.dll');
+    expect(listedSecurityProviders(d.registry)).toEqual(['schannel.dll', 'ntlmssp.dll', 'spnego.dll']);
   });
 
-  it('EnumerateSecurityPackages on a new device lists Schannel and NTLM, and AcquireCredentialsHandle(UNISP_NAME) works with no registration call', () => {
+  it('EnumerateSecurityPackages on a new device lists Schannel, NTLM and Negotiate, and AcquireCredentialsHandle(UNISP_NAME) works with no registration call', () => {
     const d = new Device(getProfile('ce210-handheld'), { seed: 3 });
     expect(packages(d)).toEqual(IMAGE_PACKAGES);
     expect(statusName(acquireUnisp(d))).toBe('SEC_E_OK');

@@ -36,7 +36,7 @@ const CASES: [string, AnyCodec, fc.Arbitrary<unknown>][] = [
   ['RecordHeader', codec.RecordHeaderCodec, fc.record({ type: fc.integer({ min: 0, max: 255 }), version: u16, length: u16 })],
   ['TlsRecord', codec.TlsRecordCodec, fc.record({ type: fc.integer({ min: 0, max: 255 }), version: u16, fragment: bytes(0, 80) })],
   ['InnerPlaintext', codec.InnerPlaintextCodec, fc.record({ content: bytes(), type: fc.integer({ min: 1, max: 255 }), padding: fc.integer({ min: 0, max: 20 }) })],
-  ['ServerNameList', codec.ServerNameListExt, fc.array(fc.record({ nameType: fc.integer({ min: 0, max: 255 }), name: bytes() }), { minLength: 1, maxLength: 3 })],
+  ['ServerNameList', codec.ServerNameListExt, fc.array(fc.record({ nameType: fc.integer({ min: 0, max: 255 }), name: bytes(1, 40) /* RFC 6066 §3: HostName<1..2^16-1> */ }), { minLength: 1, maxLength: 3 })],
   ['uint16 list', codec.U16ListExt, fc.array(u16, { minLength: 1, maxLength: 10 })],
   ['KeyShareClientHello', codec.KeyShareClientHelloExt, fc.array(fc.record({ group: u16, keyExchange: bytes(1, 65) }), { maxLength: 3 })],
   ['KeyShareServerHello', codec.KeyShareServerHelloExt, fc.record({ group: u16, keyExchange: bytes(1, 65) })],

@@ -88,7 +88,13 @@ export interface ServerName {
 export const ServerNameListExt: Codec<ServerName[]> = listCodec(
   2,
   'ServerNameList',
-  (r) => ({ nameType: r.u8(), name: r.vec16('HostName') }),
+  (r) => {
+    const nameType = r.u8();
+    const name = r.vec16('HostName');
+    // RFC 6066 §3: opaque HostName<1..2^16-1>.
+    if (name.length === 0) throw decodeError('empty HostName');
+    return { nameType, name };
+  },
   (w, v) => w.u8(v.nameType).vec16(v.name),
   1,
 );

@@ -14,19 +14,19 @@ import {
 } from '../codec/constants.js';
 import { AlpnExt, EmptyExt, type Extension, RecordSizeLimitExt, ServerNameListExt, U16ListExt, findExtension } from '../codec/extensions.js';
 import { CertificateVerifyCodec, type ClientHello, ClientHelloCodec, ServerHelloCodec } from '../codec/handshake.js';
-import type { OutputResult, TlsEnv } from '../config.js';
+import type { OutputResult, Tls12Session, TlsEnv } from '../config.js';
 import { Transcript } from '../transcript.js';
 import { checkNoDuplicates, fromUtf8, handshakeMessage } from '../util.js';
 import {
   Certificate12Codec, CertificateRequest12Codec, EcPointFormatsExt, EcdheClientKeyExchangeCodec, MaxFragmentLengthExt,
-  RenegotiationInfoExt, RsaClientKeyExchangeCodec, Tls12EcdheServerKeyExchangeCodec, Tls12ExtensionType,
+  NewSessionTicket12Codec, RenegotiationInfoExt, RsaClientKeyExchangeCodec, Tls12EcdheServerKeyExchangeCodec, Tls12ExtensionType,
   Tls12ServerHelloDoneCodec, encodeEcdheParams, maxFragmentBytes,
 } from './codec.js';
 import {
   DEFAULT_TLS12_GROUPS, DEFAULT_TLS12_SIGNATURE_SCHEMES, TLS12_SCHEME_READING, configuredSuites, serverKeyExchangeSignedContent, suiteFitsKey,
   tls12ClientExtensions, tls12SchemesForKey,
 } from './common.js';
-import type { Tls12ClientConfig } from './config.js';
+import { TLS12_SESSION_LIFETIME_SECONDS, type Tls12ClientConfig } from './config.js';
 import { Tls12Connection, concat } from './connection.js';
 import { HandshakeLog } from './hslog.js';
 import { TLS12_TAGS } from './prf.js';
@@ -51,12 +51,17 @@ export class Tls12Client extends Tls12Connection {
   private sigSchemes: SignatureScheme[];
   private offered = new Set<number>();
   private offeredSuites = new Set<number>();
-  private sessionId: Uint8Array = EMPTY;
+  /** The session ID sent in ClientHello (a cached session's, to resume it). */
+  private offeredSessionId: Uint8Array = EMPTY;
+  /** A NewSessionTicket received in this handshake (RFC 5077 §3.3), held in a handshake block. */
+  private newTicket: { ticket: Uint8Array; lifetimeHint: number } | null = null;
   private peerKey: PublicKey | null = null;
   private serverPoint: { group: GroupName; point: Uint8Array } | null = null;
   private certRequest: { schemes: SignatureScheme[]; types: number[] } | null = null;
   private readonly log: HandshakeLog;
   private mflCode: number | null = null;
+  /** Whether ServerHello carried session_ticket (RFC 5077 §3.2). */
+  private ticketPromised = false;
 
   /**
    * @param config client settings
@@ -95,11 +100,13 @@ export class Tls12Client extends Tls12Connection {
       this.validateConfig();
       this.transcript = new Transcript(this.crypto, this.memory, ['sha256', 'sha384']);
       this.clientRandom = this.crypto.random(32);
+      // RFC 5246 §7.4.1.2 / RFC 5077 §3.4: a cached session's ID goes in session_id.
+      this.offeredSessionId = this.config.session12?.sessionId.slice() ?? EMPTY;
       const exts = tls12ClientExtensions(this.config, { forDualHello: false });
       let ch: ClientHello = {
         legacyVersion: ProtocolVersion.TLS12,
         random: this.clientRandom,
-        legacySessionId: this.sessionId,
+        legacySessionId: this.offeredSessionId,
         cipherSuites: this.suites.map((s) => s.code),
         legacyCompressionMethods: Uint8Array.of(0),
         extensions: exts,
@@ -129,7 +136,7 @@ export class Tls12Client extends Tls12Connection {
       const ch = ClientHelloCodec.decode(sent.raw.subarray(4));
       this.transcript = new Transcript(this.crypto, this.memory, ['sha256', 'sha384']);
       this.clientRandom = ch.random.slice();
-      this.sessionId = ch.legacySessionId.slice();
+      this.offeredSessionId = ch.legacySessionId.slice();
       // What the wire offered is what the server may pick from.
       const exts = ch.extensions ?? [];
       const sg = findExtension(exts, ExtensionType.supported_groups);
@@ -185,6 +192,11 @@ export class Tls12Client extends Tls12Connection {
         return this.goto(msgType, this.onServerHelloDone(body, raw));
       case 'ExpectFinished':
         return this.goto(msgType, this.onFinished(body, raw));
+      case 'ExpectTicketOrCcs':
+      case 'ExpectResumedTicketOrCcs':
+        return this.goto(msgType, this.onNewSessionTicket(body, raw, from));
+      case 'ExpectResumedFinished':
+        return this.goto(msgType, this.onResumedFinished(body, raw));
       default:
         throw new TlsError('internal.error', `no handler in ${from}`);
     }
@@ -297,7 +309,9 @@ export class Tls12Client extends Tls12Connection {
           break;
         }
         case ExtensionType.session_ticket:
+          // RFC 5077 §3.2: empty; it promises a NewSessionTicket.
           EmptyExt.decode(e.data);
+          this.ticketPromised = true;
           break;
         default:
           // Anything else offered is not taken from a TLS 1.2 server by cesim's client.
@@ -313,8 +327,20 @@ export class Tls12Client extends Tls12Connection {
     this.negotiated.extendedMasterSecret = ems;
     this.negotiated.encryptThenMac = etm;
     this.negotiated.secureRenegotiation = reneg;
-    this.sessionId = sh.legacySessionIdEcho.slice();
+    this.sessionIdBytes = sh.legacySessionIdEcho.slice();
     this.requireTranscript().select(suite.prfHash);
+    const session = this.config.session12;
+    // RFC 5246 §7.4.1.3 / RFC 5077 §3.4: the server echoing the offered session ID resumes it.
+    if (session !== undefined && this.offeredSessionId.length > 0 && this.crypto.equal(sh.legacySessionIdEcho, this.offeredSessionId)) {
+      // RFC 5246 §7.4.1.3: a resumed session keeps its suite; RFC 7627 §5.3: and its extended master secret.
+      if (session.suite !== suite.name) throw new TlsError('peer.illegal_parameter', `resumed session with ${suite.name}, not its ${session.suite}`);
+      if (session.extendedMasterSecret !== ems) throw new TlsError('incompatible.handshake_failure', 'resumption changes the extended master secret (RFC 7627 §5.3)');
+      this.negotiated.resumed = true;
+      this.addToTranscript(raw);
+      this.log.release();
+      this.installMasterSecret(session.masterSecret.slice());
+      return 'ExpectResumedTicketOrCcs';
+    }
     this.addToTranscript(raw);
     return 'ExpectCertificate';
   }
@@ -462,8 +488,49 @@ export class Tls12Client extends Tls12Connection {
 
   private onFinished(body: Uint8Array, raw: Uint8Array): Client12State {
     this.verifyPeerFinished(body, raw);
+    this.reportSession();
     this.finishHandshake();
     return 'Traffic';
+  }
+
+  /** RFC 5077 §3.3: the server's NewSessionTicket, before its ChangeCipherSpec; held in a `tls12.sessionTicket` block. */
+  private onNewSessionTicket(body: Uint8Array, raw: Uint8Array, from: Client12State): Client12State {
+    const nst = NewSessionTicket12Codec.decode(body);
+    // RFC 5077 §3.3: only a server that sent the empty session_ticket extension sends it.
+    if (!this.ticketPromised) throw new TlsError('peer.unexpected_message', 'NewSessionTicket without the session_ticket extension');
+    const held = this.holdHandshakeBytes(Math.max(1, nst.ticket.length), TLS12_TAGS.sessionTicket);
+    held.bytes.set(nst.ticket);
+    this.newTicket = { ticket: held.bytes.subarray(0, nst.ticket.length), lifetimeHint: nst.lifetimeHint };
+    this.addToTranscript(raw);
+    return from === 'ExpectTicketOrCcs' ? 'ExpectCcs' : 'ExpectResumedCcs';
+  }
+
+  /** RFC 5246 §7.3 Figure 2: the server's Finished, then ours. */
+  private onResumedFinished(body: Uint8Array, raw: Uint8Array): Client12State {
+    this.verifyPeerFinished(body, raw);
+    this.queueFinished();
+    this.reportSession();
+    this.finishHandshake();
+    return 'Traffic';
+  }
+
+  /** The `session12` event: the session to cache (a session ID and/or ticket to resume with). */
+  private reportSession(): void {
+    const old = this.negotiated.resumed ? this.config.session12 : undefined;
+    const ticket = this.newTicket?.ticket.slice() ?? (old?.ticket ? old.ticket.slice() : null);
+    if (this.sessionIdBytes.length === 0 && ticket === null) return;
+    const s: Tls12Session = {
+      sessionId: this.sessionIdBytes.slice(),
+      ticket,
+      masterSecret: this.masterSecret().slice(),
+      suite: this.requireSuite().name,
+      extendedMasterSecret: this.negotiated.extendedMasterSecret,
+      lifetimeSeconds: this.newTicket && this.newTicket.lifetimeHint > 0 ? this.newTicket.lifetimeHint : (old?.lifetimeSeconds ?? TLS12_SESSION_LIFETIME_SECONDS),
+      createdAtMs: old?.createdAtMs ?? this.env.nowMs(),
+    };
+    if (this.negotiated.serverName !== null) s.serverName = this.negotiated.serverName;
+    if (this.negotiated.alpn !== null) s.alpn = this.negotiated.alpn;
+    this.events.push({ type: 'session12', session: s });
   }
 
   protected override releaseHandshakeState(): void {

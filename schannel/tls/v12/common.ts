@@ -119,6 +119,8 @@ export function tls12ClientExtensions(config: Tls12ClientConfig, opts: { forDual
   }
   // RFC 5746 §3.4: an initial ClientHello carries an empty renegotiation_info (or the SCSV).
   exts.push({ type: ExtensionType.renegotiation_info, data: RenegotiationInfoExt.encode(new Uint8Array(0)) });
+  // RFC 5077 §3.2: the cached ticket, or empty to be given one.
+  if (config.sessionTickets ?? true) exts.push({ type: ExtensionType.session_ticket, data: config.session12?.ticket?.slice() ?? new Uint8Array(0) });
   if (config.maxFragmentLength !== undefined) exts.push({ type: Tls12ExtensionType.max_fragment_length, data: MaxFragmentLengthExt.encode(config.maxFragmentLength) });
   return exts;
 }

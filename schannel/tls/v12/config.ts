@@ -4,7 +4,7 @@
  * ones; these add the TLS 1.2 view.
  */
 import type { SignatureScheme } from '../../crypto/types.js';
-import type { TlsClientConfig, TlsEvent, TlsServerConfig } from '../config.js';
+import type { Tls12Session, TlsClientConfig, TlsEvent, TlsServerConfig } from '../config.js';
 import type { Tls12SuiteName } from './suites.js';
 
 /** What the TLS 1.2 engine adds to either role's settings. */
@@ -27,6 +27,9 @@ export interface Tls12Options {
   maxFragmentLength?: number;
 }
 
+/** Default lifetime of a TLS 1.2 session the server keeps or seals in a ticket (2 hours). */
+export const TLS12_SESSION_LIFETIME_SECONDS = 7200;
+
 /** Client settings for TLS 1.2. */
 export interface Tls12ClientConfig extends TlsClientConfig, Tls12Options {
   /**
@@ -34,6 +37,13 @@ export interface Tls12ClientConfig extends TlsClientConfig, Tls12Options {
    * the downgrade sentinel in ServerHello.random).
    */
   offeredTls13?: boolean;
+  /**
+   * A cached session to resume (RFC 5246 §7.4.1.2 session_id, RFC 5077 §3.1 ticket); without
+   * one the client still sends an empty session_ticket extension to be given a ticket.
+   */
+  session12?: Tls12Session;
+  /** Send the session_ticket extension (RFC 5077; default true). */
+  sessionTickets?: boolean;
 }
 
 /** Server settings for TLS 1.2. */
@@ -45,6 +55,11 @@ export interface Tls12ServerConfig extends TlsServerConfig, Tls12Options {
    * reproduce a recorded server that omitted it.
    */
   answerEcPointFormats?: boolean;
+  /**
+   * The server's session-ID cache (RFC 5246 §7.4.1.2): looks a client's session ID up. Set it to
+   * give full handshakes a session ID (the `session12` event then carries the session to keep).
+   */
+  findSession12?: (sessionId: Uint8Array) => Tls12Session | null;
 }
 
 /** Events of a TLS 1.2 connection (the shared event type includes the renegotiation ones). */

@@ -104,6 +104,8 @@ export abstract class Tls12Connection {
   protected serverVerifyData: Uint8Array = EMPTY;
   /** RFC 5929 §3.1: the first Finished message of the latest handshake. */
   protected firstFinished: Uint8Array = EMPTY;
+  /** The session ID of this connection's session (RFC 5246 §7.4.1.3), empty when none. */
+  protected sessionIdBytes: Uint8Array = EMPTY;
   /** Held ephemeral key share. */
   protected keyShare: { share: KeyShare; block: TlsBlock } | null = null;
   /** Blocks freed with the handshake state (ServerKeyExchange params, premaster). */
@@ -182,6 +184,10 @@ export abstract class Tls12Connection {
   /** Whether the session was resumed (abbreviated handshake). */
   get resumed(): boolean {
     return this.negotiated.resumed;
+  }
+  /** The session ID (SECPKG_ATTR_SESSION_INFO's rgbSessionId); empty when the server gave none. */
+  get sessionId(): Uint8Array {
+    return this.sessionIdBytes.slice();
   }
   /** Whether the extended master secret is in use (RFC 7627). */
   get extendedMasterSecret(): boolean {

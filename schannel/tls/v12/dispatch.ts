@@ -10,7 +10,7 @@ import { TlsError } from '../errors.js';
 import { ExtensionType, HandshakeType, ProtocolVersion, SIGNATURE_SCHEMES } from '../codec/constants.js';
 import { type Extension, SupportedVersionsClientExt, SupportedVersionsServerExt, U16ListExt, findExtension } from '../codec/extensions.js';
 import { type ClientHello, ClientHelloCodec, ServerHelloCodec } from '../codec/handshake.js';
-import { RECORD_HEADER_LENGTH } from '../codec/record.js';
+import { MAX_PLAINTEXT, RECORD_HEADER_LENGTH } from '../codec/record.js';
 import { DEFAULT_TLS12_SIGNATURE_SCHEMES, configuredSuites, tls12ClientExtensions } from './common.js';
 import type { Tls12ClientConfig } from './config.js';
 
@@ -30,6 +30,9 @@ export function peekFirstHandshakeMessage(input: Uint8Array): FirstMessage {
     if (input.length - off < RECORD_HEADER_LENGTH) return { kind: 'need', missing: RECORD_HEADER_LENGTH - (input.length - off) };
     if (input[off] !== 22) return parts.length === 0 ? { kind: 'other' } : { kind: 'other' };
     const len = (input[off + 3]! << 8) | input[off + 4]!;
+    // RFC 8446 §5.1 / RFC 5246 §6.2.1: a plaintext record over 2^14 bytes is a record_overflow;
+    // the engine says so at once rather than waiting for the rest of a message.
+    if (len > MAX_PLAINTEXT) return { kind: 'other' };
     if (input.length - off - RECORD_HEADER_LENGTH < len) return { kind: 'need', missing: RECORD_HEADER_LENGTH + len - (input.length - off) };
     parts.push(input.subarray(off + RECORD_HEADER_LENGTH, off + RECORD_HEADER_LENGTH + len));
     have += len;
@@ -103,7 +106,10 @@ export function dualClientHelloHook(config: Tls12ClientConfig, inner?: (ch: Clie
     if (psk >= 0) exts.splice(psk, 0, ...extra);
     else exts.push(...extra);
     const suites = [...ch.cipherSuites, ...configuredSuites(config.tls12Suites).map((s) => s.code).filter((c) => !ch.cipherSuites.includes(c))];
-    return { ...ch, cipherSuites: suites, extensions: exts };
+    // RFC 8446 §4.1.2: a client with a session ID cached from a TLS 1.2 server SHOULD send it
+    // in legacy_session_id (so a TLS 1.2 server can resume it, RFC 5246 §7.4.1.2).
+    const sid = config.session12?.sessionId;
+    return { ...ch, ...(sid && sid.length > 0 ? { legacySessionId: sid.slice() } : {}), cipherSuites: suites, extensions: exts };
   };
 }
 

@@ -15,6 +15,7 @@ export const TLS12_TAGS = {
   serverKeyExchange: 'tls12.serverKeyExchange',
   premaster: 'tls12.premaster',
   sessionCacheEntry: 'tls12.sessionCacheEntry',
+  sessionTicket: 'tls12.sessionTicket',
 } as const;
 
 /** RFC 5246 §8.1: the master secret is always 48 bytes. */

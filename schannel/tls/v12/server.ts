@@ -15,24 +15,26 @@ import {
   AlpnExt, EmptyExt, type Extension, ServerNameListExt, SupportedVersionsClientExt, U16ListExt, findExtension,
 } from '../codec/extensions.js';
 import { CertificateVerifyCodec, type ClientHello, ClientHelloCodec, ServerHelloCodec } from '../codec/handshake.js';
-import type { ServerCertificate, TlsEnv } from '../config.js';
+import type { ServerCertificate, Tls12Session, TlsEnv } from '../config.js';
 import { Transcript } from '../transcript.js';
 import { checkNoDuplicates, fromUtf8, handshakeMessage, utf8 } from '../util.js';
 import {
   Certificate12Codec, CertificateRequest12Codec, ClientCertificateType, EcPointFormatsExt, EcdheClientKeyExchangeCodec,
-  MaxFragmentLengthExt, RenegotiationInfoExt, RsaClientKeyExchangeCodec, Tls12EcdheServerKeyExchangeCodec, Tls12ExtensionType,
+  MaxFragmentLengthExt, NewSessionTicket12Codec, RenegotiationInfoExt, RsaClientKeyExchangeCodec, Tls12EcdheServerKeyExchangeCodec, Tls12ExtensionType,
   Tls12ServerHelloDoneCodec, encodeEcdheParams, maxFragmentBytes,
 } from './codec.js';
 import {
   DEFAULT_TLS12_GROUPS, DEFAULT_TLS12_SIGNATURE_SCHEMES, TLS12_SCHEME_READING, configuredSuites, rsaPremaster, serverKeyExchangeSignedContent,
   suiteFitsKey, tls12SchemesForKey,
 } from './common.js';
-import { TLS12_DEFAULT_SCHEMES_WITHOUT_EXTENSION, type Tls12ServerConfig } from './config.js';
+import { TLS12_DEFAULT_SCHEMES_WITHOUT_EXTENSION, TLS12_SESSION_LIFETIME_SECONDS, type Tls12ServerConfig } from './config.js';
+import { TLS_TAGS, allocOrThrow } from '../memory.js';
+import { createTls12TicketSealer, type Tls12TicketSealer } from './tickets.js';
 import { Tls12Connection } from './connection.js';
 import { HandshakeLog } from './hslog.js';
 import { TLS12_TAGS } from './prf.js';
 import { SERVER12_TABLE, type Server12State, type Event12, accept, step } from './states.js';
-import { type Tls12Suite, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, TLS_FALLBACK_SCSV } from './suites.js';
+import { type Tls12Suite, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, TLS_FALLBACK_SCSV, tls12Suite, type Tls12SuiteName } from './suites.js';
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 
@@ -48,6 +50,8 @@ interface Offer {
   etm: boolean;
   secureRenegotiation: boolean;
   mfl: number | null;
+  /** RFC 5077 §3.2: the session_ticket extension's ticket (empty: asks for one), or null without the extension. */
+  ticket: Uint8Array | null;
 }
 
 /** A TLS 1.2 server connection. */
@@ -64,6 +68,10 @@ export class Tls12Server extends Tls12Connection {
   private clientLeafKey: ReturnType<NonNullable<Tls12ServerConfig['publicKeyOf']>> | null = null;
   /** See {@link certificateIndex}. */
   private chosenCertificate = 0;
+  /** RFC 5077 ticket sealing (the credential's ticket key), or null without tickets. */
+  private readonly sealer: Tls12TicketSealer | null;
+  /** Whether ServerHello promised a NewSessionTicket (RFC 5077 §3.2). */
+  private ticketPromised = false;
 
   /**
    * @param config server settings
@@ -75,6 +83,8 @@ export class Tls12Server extends Tls12Connection {
     this.groups = config.groups ?? [...DEFAULT_TLS12_GROUPS];
     this.sigSchemes = config.tls12SignatureSchemes ?? [...DEFAULT_TLS12_SIGNATURE_SCHEMES];
     this.log = new HandshakeLog(env.memory);
+    const key = config.tickets?.key;
+    this.sealer = key && key.length === 32 ? createTls12TicketSealer(env.crypto, key) : null;
   }
 
   /** Current state. */
@@ -123,6 +133,8 @@ export class Tls12Server extends Tls12Connection {
         return this.goto(msgType, this.onCertificateVerify(body, raw));
       case 'ExpectFinished':
         return this.goto(msgType, this.onFinished(body, raw));
+      case 'ExpectResumedFinished':
+        return this.goto(msgType, this.onResumedFinished(body, raw));
       default:
         throw new TlsError('internal.error', `no handler in ${from}`);
     }
@@ -202,6 +214,10 @@ export class Tls12Server extends Tls12Connection {
       // RFC 5746 §3.6: the empty extension or the SCSV says the client supports secure renegotiation.
       secureRenegotiation: ri !== undefined || ch.cipherSuites.includes(TLS_EMPTY_RENEGOTIATION_INFO_SCSV),
       mfl: mflCode,
+      ticket: (() => {
+        const t = findExtension(exts, ExtensionType.session_ticket);
+        return t === undefined ? null : t.data;
+      })(),
     };
   }
 
@@ -245,6 +261,8 @@ export class Tls12Server extends Tls12Connection {
 
   private onClientHello(body: Uint8Array, raw: Uint8Array): Server12State {
     const o = this.parse(body);
+    const resumable = this.findResumable(o);
+    if (resumable !== null) return this.resume(o, resumable, raw);
     // RFC 8422 §4: a client without supported_groups is assumed to support secp256r1 only... cesim
     // takes its own preference among the curves the client lists (RFC 8422 §5.1.1).
     const group = this.groups.find((g) => (o.groups ?? [NAMED_GROUPS.secp256r1]).includes(NAMED_GROUPS[g])) ?? null;
@@ -292,6 +310,13 @@ export class Tls12Server extends Tls12Connection {
     const exts: Extension[] = [];
     if (o.secureRenegotiation) exts.push({ type: ExtensionType.renegotiation_info, data: RenegotiationInfoExt.encode(EMPTY) });
     if (o.serverName !== null && (this.config.acknowledgeServerName ?? true)) exts.push({ type: ExtensionType.server_name, data: EmptyExt.encode(null) });
+    // RFC 5077 §3.2: an empty session_ticket in ServerHello promises a NewSessionTicket.
+    if (o.ticket !== null && this.sealer !== null) {
+      exts.push({ type: ExtensionType.session_ticket, data: EmptyExt.encode(null) });
+      this.ticketPromised = true;
+    }
+    // RFC 5246 §7.4.1.3: with a session cache, a new session gets an ID the client may resume.
+    this.sessionIdBytes = this.config.findSession12 ? this.crypto.random(32) : EMPTY;
     if (o.ems) exts.push({ type: ExtensionType.extended_master_secret, data: EmptyExt.encode(null) });
     if (this.negotiated.encryptThenMac) exts.push({ type: Tls12ExtensionType.encrypt_then_mac, data: EmptyExt.encode(null) });
     // RFC 8422 §5.2: a server selecting an ECC suite after a client's ec_point_formats includes its own.
@@ -312,7 +337,7 @@ export class Tls12Server extends Tls12Connection {
       this.record.setReceiveLimit(bytes);
     }
     const sh = handshakeMessage(HandshakeType.server_hello, ServerHelloCodec.encode({
-      legacyVersion: ProtocolVersion.TLS12, random: this.serverRandom, legacySessionIdEcho: EMPTY, cipherSuite: suite.code,
+      legacyVersion: ProtocolVersion.TLS12, random: this.serverRandom, legacySessionIdEcho: this.sessionIdBytes, cipherSuite: suite.code,
       legacyCompressionMethod: 0, extensions: exts.length > 0 ? exts : null,
     }));
     this.send(sh);
@@ -421,9 +446,126 @@ export class Tls12Server extends Tls12Connection {
 
   private onFinished(body: Uint8Array, raw: Uint8Array): Server12State {
     this.verifyPeerFinished(body, raw);
+    // RFC 5077 §3.3: NewSessionTicket goes before ChangeCipherSpec and is in the Finished hash.
+    if (this.ticketPromised) this.sendTicket();
     this.queueFinished();
+    if (this.sessionIdBytes.length > 0) this.events.push({ type: 'session12', session: this.currentSession() });
     this.finishHandshake();
     return 'Traffic';
+  }
+
+  /** RFC 5246 §7.3 Figure 2: the client's Finished closes an abbreviated handshake. */
+  private onResumedFinished(body: Uint8Array, raw: Uint8Array): Server12State {
+    this.verifyPeerFinished(body, raw);
+    this.finishHandshake();
+    return 'Traffic';
+  }
+
+  /** The session of this connection (a copy of the master secret). */
+  private currentSession(): Tls12Session {
+    const s: Tls12Session = {
+      sessionId: this.sessionIdBytes.slice(),
+      ticket: null,
+      masterSecret: this.masterSecret().slice(),
+      suite: this.requireSuite().name,
+      extendedMasterSecret: this.negotiated.extendedMasterSecret,
+      lifetimeSeconds: this.config.tickets?.lifetimeSeconds ?? TLS12_SESSION_LIFETIME_SECONDS,
+      createdAtMs: this.env.nowMs(),
+    };
+    if (this.negotiated.serverName !== null) s.serverName = this.negotiated.serverName;
+    if (this.negotiated.alpn !== null) s.alpn = this.negotiated.alpn;
+    return s;
+  }
+
+  /** Seals this session into a NewSessionTicket (RFC 5077 §3.3); the state is held in a `tls.ticket` block meanwhile. */
+  private sendTicket(): void {
+    const session = this.currentSession();
+    const block = allocOrThrow(this.memory, 'general', session.masterSecret.length + 32, TLS_TAGS.ticket);
+    let ticket: Uint8Array;
+    try {
+      block.bytes.set(session.masterSecret);
+      ticket = this.sealer!.seal(session);
+    } finally {
+      session.masterSecret.fill(0);
+      this.memory.free(block);
+    }
+    this.send(handshakeMessage(HandshakeType.new_session_ticket, NewSessionTicket12Codec.encode({ lifetimeHint: session.lifetimeSeconds, ticket })));
+  }
+
+  /**
+   * A session the ClientHello can resume: its ticket (RFC 5077 §3.1, tried first) or its
+   * session ID in the server's cache (RFC 5246 §7.4.1.2), still valid, for a suite the client
+   * offers and this server allows, with the same server_name (RFC 6066 §3). RFC 7627 §5.3: a
+   * session with the extended master secret is not resumed by a ClientHello without it
+   * (handshake_failure); one without it is not resumed at all (full handshake).
+   */
+  private findResumable(o: Offer): Tls12Session | null {
+    const candidates: (() => Tls12Session | null)[] = [
+      () => (o.ticket !== null && o.ticket.length > 0 && this.sealer !== null ? this.sealer.open(o.ticket) : null),
+      () => (o.ch.legacySessionId.length > 0 && this.config.findSession12 ? this.config.findSession12(o.ch.legacySessionId) : null),
+    ];
+    const now = this.env.nowMs();
+    for (const get of candidates) {
+      const s = get();
+      if (s === null) continue;
+      if (now < s.createdAtMs || now - s.createdAtMs > s.lifetimeSeconds * 1000) continue;
+      const suite = this.suites.find((x) => x.name === s.suite);
+      if (suite === undefined || !o.ch.cipherSuites.includes(suite.code)) continue;
+      if ((s.serverName ?? null) !== o.serverName) continue;
+      if (s.extendedMasterSecret && !o.ems) throw new TlsError('incompatible.handshake_failure', 'resuming an extended-master-secret session without the extension (RFC 7627 §5.3)');
+      if (!s.extendedMasterSecret) continue;
+      return s;
+    }
+    return null;
+  }
+
+  /** The abbreviated handshake (RFC 5246 §7.3 Figure 2, RFC 5077 §3.1 Figure 2): ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished. */
+  private resume(o: Offer, session: Tls12Session, raw: Uint8Array): Server12State {
+    const suite = tls12Suite(session.suite as Tls12SuiteName);
+    this.negotiated.suite = suite;
+    this.negotiated.extendedMasterSecret = true;
+    this.negotiated.encryptThenMac = o.etm && suite.protection.kind === 'cbc' && (this.config.encryptThenMac ?? true);
+    this.negotiated.secureRenegotiation = o.secureRenegotiation;
+    this.negotiated.serverName = o.serverName;
+    this.negotiated.resumed = true;
+    this.clientRandom = o.ch.random.slice();
+    this.transcript = new Transcript(this.crypto, this.memory, [suite.prfHash]);
+    this.addToTranscript(raw);
+    this.serverRandom = this.crypto.random(32);
+    if (this.config.tls13Enabled) this.serverRandom.set(DOWNGRADE_TLS12, 24);
+    const exts: Extension[] = [];
+    if (o.secureRenegotiation) exts.push({ type: ExtensionType.renegotiation_info, data: RenegotiationInfoExt.encode(EMPTY) });
+    exts.push({ type: ExtensionType.extended_master_secret, data: EmptyExt.encode(null) });
+    if (this.negotiated.encryptThenMac) exts.push({ type: Tls12ExtensionType.encrypt_then_mac, data: EmptyExt.encode(null) });
+    // RFC 5077 §3.1: a server resuming from a ticket may renew it.
+    if (o.ticket !== null && this.sealer !== null) {
+      exts.push({ type: ExtensionType.session_ticket, data: EmptyExt.encode(null) });
+      this.ticketPromised = true;
+    }
+    if (o.alpn !== null && this.config.alpn && this.config.alpn.length > 0) {
+      const chosen = this.config.alpn.find((p) => o.alpn!.includes(p));
+      if (chosen === undefined) throw new TlsError('incompatible.no_application_protocol', 'no ALPN protocol in common');
+      this.negotiated.alpn = chosen;
+      exts.push({ type: ExtensionType.application_layer_protocol_negotiation, data: AlpnExt.encode([utf8(chosen)]) });
+    }
+    if (o.mfl !== null) {
+      exts.push({ type: Tls12ExtensionType.max_fragment_length, data: MaxFragmentLengthExt.encode(o.mfl) });
+      const bytes = maxFragmentBytes(o.mfl)!;
+      this.record.setSendLimit(bytes);
+      this.record.setReceiveLimit(bytes);
+    }
+    // RFC 5246 §7.4.1.3 / RFC 5077 §3.4: the session ID the client sent is echoed when resuming.
+    this.sessionIdBytes = o.ch.legacySessionId.slice();
+    this.send(handshakeMessage(HandshakeType.server_hello, ServerHelloCodec.encode({
+      legacyVersion: ProtocolVersion.TLS12, random: this.serverRandom, legacySessionIdEcho: this.sessionIdBytes, cipherSuite: suite.code,
+      legacyCompressionMethod: 0, extensions: exts,
+    })));
+    const master = session.masterSecret.slice();
+    session.masterSecret.fill(0);
+    this.installMasterSecret(master);
+    if (this.ticketPromised) this.sendTicket();
+    this.queueFinished();
+    return 'ExpectResumedCcs';
   }
 
   protected override releaseHandshakeState(): void {

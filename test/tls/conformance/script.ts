@@ -16,10 +16,11 @@ import { ClientHelloCodec, type ClientHello } from '../../../schannel/tls/codec/
 import { type Extension } from '../../../schannel/tls/codec/extensions.js';
 import { createServer, type TlsError, type TlsServer, type TlsServerConfig } from '../../../schannel/tls/index.js';
 import {
-  EarlySecret, type ApplicationTrafficSecret, type HandshakeSecret, type HandshakeTrafficSecret, type ResumptionMasterSecret,
+  EarlySecret, type ApplicationTrafficSecret, type HandshakeSecret, type HandshakeTrafficSecret, type MasterSecret, type ResumptionMasterSecret,
 } from '../../../schannel/tls/keyschedule.js';
 import { RecordLayer } from '../../../schannel/tls/record.js';
 import { acceptAll, makeCert, makeEnv, type TestEnv } from '../helpers.js';
+import { EnginePort, type ServerPort, SspiPort, type SspiServerHost } from './ports.js';
 
 // ─────────────── values from the RFCs (written here, not imported from the engine) ───────────────
 
@@ -55,6 +56,9 @@ export const HS = {
 export const HRR_RANDOM = new Uint8Array(createHash('sha256').update('HelloRetryRequest').digest());
 
 // ─────────────── byte helpers ───────────────
+
+/** The type {@link ServerAnswer} gives a record the script could not open. */
+export const UNREADABLE = -1;
 
 /** Concatenates byte strings. */
 export function cat(...parts: Uint8Array[]): Uint8Array {
@@ -105,13 +109,19 @@ export interface ServerAnswer {
   records: { type: number; content: Uint8Array }[];
   /** Alerts among them, as [level, description]. */
   alerts: [number, number][];
-  /** The engine's error, when it failed. */
+  /** Whether the server's connection failed. */
+  failed: boolean;
+  /** The engine's error (engine path) when it failed. */
   error: TlsError | undefined;
+  /** The SSPI status name of the failure (SSPI path). */
+  status: string | undefined;
+  /** Application data the server read. */
+  plaintext: Uint8Array[];
   /** The raw output. */
   output: Uint8Array;
 }
 
-/** Server settings for a test (an ECDSA P-256 certificate and tickets on by default). */
+/** Server settings for an engine test (an ECDSA P-256 certificate and tickets on by default). */
 export function serverConfig(over: Partial<TlsServerConfig> = {}): TlsServerConfig {
   const cert = makeCert('p256');
   return {
@@ -120,14 +130,42 @@ export function serverConfig(over: Partial<TlsServerConfig> = {}): TlsServerConf
   };
 }
 
+/** Which server a script talks to: the TLS 1.3 engine in process, or a Schannel context through SSPI as `cesim serve` runs it. */
+export type Via = 'engine' | 'sspi';
+/** Both paths, for `describe.each`. */
+export const VIAS: readonly Via[] = ['engine', 'sspi'];
+
+/** How a script is set up. */
+export interface ScriptOptions {
+  /** Default 'sspi'. */
+  via?: Via;
+  /** Engine path: the server settings (default {@link serverConfig}). */
+  config?: TlsServerConfig;
+  /** SSPI path: the device and credential to connect to (a fresh one by default). */
+  host?: SspiServerHost;
+  seed?: string;
+  /** The client's key share group. */
+  group?: GroupName;
+}
+
+/** A decoded NewSessionTicket (RFC 8446 §4.6.1). */
+export interface Ticket13 {
+  lifetime: number;
+  ageAdd: number;
+  nonce: Uint8Array;
+  ticket: Uint8Array;
+  extensions: Uint8Array;
+}
+
 /**
- * One connection: a server engine and the scripted client in front of it. The client's view
- * of keys follows what it has sent and received; every method returns what the server said.
+ * One connection: a server and the scripted client in front of it. The client's view of keys
+ * follows what it has sent and received; every method returns what the server said.
  */
 export class Script {
-  readonly env: TestEnv;
   readonly clientEnv: TestEnv;
-  readonly server: TlsServer;
+  readonly port: ServerPort;
+  /** The engine (engine path only). */
+  readonly engine: TlsServer | null = null;
   /** Records the client seals and opens (its own copy of the record layer). */
   readonly record: RecordLayer;
   readonly share: KeyShare;
@@ -140,22 +178,47 @@ export class Script {
   clientApp: ApplicationTrafficSecret | null = null;
   serverApp: ApplicationTrafficSecret | null = null;
   resumption: ResumptionMasterSecret | null = null;
+  private master: MasterSecret | null = null;
   /** Handshake messages the server sent, in order (raw). */
   readonly serverMessages: Uint8Array[] = [];
+  /** NewSessionTickets received. */
+  readonly tickets: Ticket13[] = [];
   /** Bytes of a handshake message split across records. */
   private partial = new Uint8Array(0);
   /** Whether the server's Finished arrived. */
   serverFinished = false;
   /** The PSK to use for the key schedule (resumption). */
   psk: Uint8Array | null = null;
+  /** The group of the server's key share (from the ServerHello on the wire). */
+  serverGroup: string | null = null;
+  /** The scheme of the server's CertificateVerify (from the wire). */
+  serverScheme: number | null = null;
+  /** Whether the ServerHello carried pre_shared_key (resumed). */
+  resumed = false;
+  /** Records the server sent, every call (tests look at the whole exchange). */
+  readonly allRecords: { type: number; content: Uint8Array }[] = [];
+  readonly via: Via;
 
-  constructor(config: TlsServerConfig = serverConfig(), seed = 'conformance', shareGroup: GroupName = 'x25519') {
-    this.env = makeEnv(`${seed}/server`);
+  constructor(opts: ScriptOptions = {}) {
+    const seed = opts.seed ?? 'conformance';
+    this.via = opts.via ?? 'sspi';
     this.clientEnv = makeEnv(`${seed}/client`);
-    this.server = createServer(config, this.env);
-    this.server.start();
+    if (this.via === 'engine') {
+      const env = makeEnv(`${seed}/server`);
+      const server = createServer(opts.config ?? serverConfig(), env);
+      server.start();
+      this.engine = server;
+      this.port = new EnginePort(server, () => env.memory.liveBlocks().map((b) => `${b.pool} ${b.size} B ${b.tag}`));
+    } else {
+      this.port = opts.host ? opts.host.connect() : SspiPort.standalone(seed);
+    }
     this.record = new RecordLayer(this.clientEnv.crypto, this.clientEnv.memory);
-    this.share = this.clientEnv.crypto.generateKeyShare(shareGroup);
+    this.share = this.clientEnv.crypto.generateKeyShare(opts.group ?? 'x25519');
+  }
+
+  /** Whether the server completed the handshake. */
+  get complete(): boolean {
+    return this.port.complete;
   }
 
   /** A ClientHello as a typical TLS 1.3 client sends it; `over` replaces fields. */
@@ -183,46 +246,26 @@ export class Script {
     return handshake(HS.client_hello, ClientHelloCodec.encode(ch));
   }
 
-  /** Sends raw bytes to the server (receive() during the handshake, open() after) and reads its answer. */
+  /** Sends raw bytes to the server and reads its answer. */
   send(bytes: Uint8Array): ServerAnswer {
-    const out: Uint8Array[] = [];
-    let error: TlsError | undefined;
-    if (!this.server.handshakeComplete) {
-      const r = this.server.receive(bytes);
-      out.push(r.output);
-      error = r.error;
-      // After completion, the rest goes to open() record by record.
-      let rest = bytes.subarray(r.consumed);
-      while (!error && this.server.handshakeComplete && rest.length > 0) {
-        const o = this.server.open(rest);
-        out.push(o.output);
-        error = o.error;
-        if (o.consumed === 0) break;
-        rest = rest.subarray(o.consumed);
-      }
-    } else {
-      let rest = bytes;
-      while (rest.length > 0) {
-        const o = this.server.open(rest);
-        out.push(o.output);
-        error = o.error;
-        if (error || o.consumed === 0) break;
-        rest = rest.subarray(o.consumed);
-      }
-    }
-    const output = cat(...out);
-    return { ...this.read(output), error, output };
+    const a = this.port.feed(bytes);
+    return { ...this.read(a.output), failed: a.failed, error: a.error, status: a.status, plaintext: a.plaintext, output: a.output };
   }
 
   /** Sends a ClientHello in one plaintext record (legacy_record_version 0x0301 as RFC 8446 §5.1 allows). */
-  sendHello(ch: ClientHello | Uint8Array = this.hello()): ServerAnswer {
+  sendHello(ch: ClientHello | Uint8Array = this.hello(), recordVersion = 0x0301): ServerAnswer {
     const msg = ch instanceof Uint8Array ? ch : this.helloMessage(ch);
     this.transcript.push(msg);
-    return this.send(plainRecord(CT.handshake, msg, 0x0301));
+    return this.send(plainRecord(CT.handshake, msg, recordVersion));
+  }
+
+  /** Adds a handshake message the client sends by other means (fragmented records) to the transcript. */
+  noteSent(msg: Uint8Array): void {
+    this.transcript.push(msg);
   }
 
   /** Splits and reads the server's records; processes handshake messages (keys, transcript). */
-  private read(output: Uint8Array): Omit<ServerAnswer, 'error' | 'output'> {
+  private read(output: Uint8Array): { records: { type: number; content: Uint8Array }[]; alerts: [number, number][] } {
     const records: { type: number; content: Uint8Array }[] = [];
     const alerts: [number, number][] = [];
     let at = 0;
@@ -233,14 +276,22 @@ export class Script {
       let type = rec[0]!;
       let content = rec.subarray(5);
       if (type === CT.application_data && this.record.readProtected) {
-        const o = this.record.open(rec);
-        type = o.type;
-        content = o.content;
+        try {
+          const o = this.record.open(rec);
+          type = o.type;
+          content = o.content;
+        } catch {
+          // Not under the keys the script holds (a test that fed the server other bytes than
+          // its transcript says): recorded as unreadable, never an error of the server's.
+          type = UNREADABLE;
+        }
       }
       records.push({ type, content });
+      this.allRecords.push({ type, content });
       if (type === CT.alert) alerts.push([content[0]!, content[1]!]);
       if (type === CT.handshake) this.onHandshakeContent(content);
     }
+    if (at !== output.length) throw new Error(`the server's output ends in a partial record (${output.length - at} bytes)`);
     return { records, alerts };
   }
 
@@ -256,8 +307,9 @@ export class Script {
     this.partial = buf.slice();
   }
 
-  private hash(): Uint8Array {
-    return this.clientEnv.crypto.hash(this.suite.hash, cat(...this.transcript));
+  /** Hash of the transcript so far (plus `more`). */
+  hash(more?: Uint8Array): Uint8Array {
+    return this.clientEnv.crypto.hash(this.suite.hash, cat(...this.transcript, ...(more ? [more] : [])));
   }
 
   private onServerMessage(msg: Uint8Array): void {
@@ -276,12 +328,17 @@ export class Script {
         return;
       }
       this.transcript.push(msg);
-      const keyShare = findExt(body.subarray(37 + sidLen + 1), EXT.key_share);
+      const exts = body.subarray(37 + sidLen + 1);
+      this.resumed = findExt(exts, EXT.pre_shared_key) !== null;
+      const keyShare = findExt(exts, EXT.key_share);
       if (keyShare === null) return;
+      const code = (keyShare[0]! << 8) | keyShare[1]!;
+      this.serverGroup = Object.entries(GROUP).find(([, c]) => c === code)?.[0] ?? `0x${code.toString(16)}`;
       const key = keyShare.subarray(4);
       const shared = this.share.agree(key);
       const h = { crypto: this.clientEnv.crypto, hash: this.suite.hash };
-      this.hs = EarlySecret.create(h, this.psk).intoHandshakeSecret(shared);
+      // RFC 8446 §7.1: the PSK enters the schedule only when the server accepted it.
+      this.hs = EarlySecret.create(h, this.resumed ? this.psk : null).intoHandshakeSecret(shared);
       const th = this.hash();
       this.clientHs = this.hs.clientHandshakeTrafficSecret(th);
       this.serverHs = this.hs.serverHandshakeTrafficSecret(th);
@@ -289,7 +346,23 @@ export class Script {
       this.record.installWriteKeys(this.suite, this.clientHs);
       return;
     }
-    if (type === HS.new_session_ticket || type === HS.key_update) return;
+    if (type === HS.new_session_ticket) {
+      const b = msg.subarray(4);
+      const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      const nonceLen = b[8]!;
+      const nonce = b.slice(9, 9 + nonceLen);
+      const tl = dv.getUint16(9 + nonceLen);
+      const ticket = b.slice(11 + nonceLen, 11 + nonceLen + tl);
+      this.tickets.push({ lifetime: dv.getUint32(0), ageAdd: dv.getUint32(4), nonce, ticket, extensions: b.slice(11 + nonceLen + tl) });
+      return;
+    }
+    if (type === HS.key_update) {
+      // RFC 8446 §4.6.3: the sender's next records are under its next application secret.
+      this.serverApp = this.serverApp!.next();
+      this.record.installReadKeys(this.suite, this.serverApp);
+      return;
+    }
+    if (type === HS.certificate_verify) this.serverScheme = (msg[4]! << 8) | msg[5]!;
     this.transcript.push(msg);
     if (type === HS.finished && this.hs !== null) {
       this.serverFinished = true;
@@ -301,7 +374,6 @@ export class Script {
       this.record.installReadKeys(this.suite, this.serverApp);
     }
   }
-  private master: import('../../../schannel/tls/keyschedule.js').MasterSecret | null = null;
 
   /** The client's correct Finished message for the transcript so far. */
   finishedMessage(): Uint8Array {
@@ -316,32 +388,78 @@ export class Script {
   }
 
   /**
+   * Switches the client to its application keys after its Finished (added to the transcript):
+   * for tests that send the Finished themselves.
+   */
+  afterFinished(message: Uint8Array): void {
+    this.transcript.push(message);
+    this.resumption = this.master?.resumptionMasterSecret(this.hash()) ?? null;
+    this.record.installWriteKeys(this.suite, this.clientApp!);
+  }
+
+  /**
    * Sends the client's Finished (or `message` instead), protected, then switches the client to
    * its application keys. Adds the message to the transcript and derives the resumption secret.
    */
   sendFinished(message: Uint8Array = this.finishedMessage()): ServerAnswer {
-    this.transcript.push(message);
     const rec = this.seal(CT.handshake, message);
-    this.resumption = this.master?.resumptionMasterSecret(this.hash()) ?? null;
-    this.record.installWriteKeys(this.suite, this.clientApp!);
+    this.afterFinished(message);
     return this.send(rec);
   }
 
   /** ClientHello then Finished: a complete handshake. Throws if the server did not complete it. */
-  complete(ch: ClientHello = this.hello()): { hello: ServerAnswer; finished: ServerAnswer } {
+  complete13(ch: ClientHello = this.hello()): { hello: ServerAnswer; finished: ServerAnswer } {
     const hello = this.sendHello(ch);
-    if (hello.error) throw hello.error;
+    if (hello.failed) throw new Error(`ClientHello failed: ${hello.error?.message ?? hello.status} alerts ${JSON.stringify(hello.alerts)}`);
     const finished = this.sendFinished();
-    if (finished.error) throw finished.error;
+    if (finished.failed) throw new Error(`Finished failed: ${finished.error?.message ?? finished.status} alerts ${JSON.stringify(finished.alerts)}`);
     return { hello, finished };
   }
 
+  /** Sends a KeyUpdate with `requestUpdate` (raw body byte(s) when given) and moves the client to its next write keys. */
+  sendKeyUpdate(requestUpdate: number | Uint8Array): ServerAnswer {
+    const body = requestUpdate instanceof Uint8Array ? requestUpdate : Uint8Array.of(requestUpdate);
+    const rec = this.seal(CT.handshake, handshake(HS.key_update, body));
+    this.clientApp = this.clientApp!.next();
+    this.record.installWriteKeys(this.suite, this.clientApp);
+    return this.send(rec);
+  }
+
+  /** Application data, protected, answered (or not) by the server. */
+  sendData(data: Uint8Array, padding = 0): ServerAnswer {
+    return this.send(this.seal(CT.application_data, data, padding));
+  }
+
+  /**
+   * A ClientHello resuming with `ticket` (RFC 8446 §4.2.11): pre_shared_key last, the binder over
+   * the truncated hello computed from `resumption` (the earlier connection's secret).
+   * `mutate` may alter the binders' bytes before the message is returned.
+   */
+  resumptionHello(ticket: Ticket13, resumption: ResumptionMasterSecret, opts: { over?: Partial<ClientHello>; mutateBinder?: (b: Uint8Array) => void; age?: number } = {}): Uint8Array {
+    const psk = resumption.psk(ticket.nonce);
+    this.psk = psk;
+    const ch = this.hello(opts.over);
+    const hashLength = this.suite.hashLength;
+    const identity = cat(vec16(ticket.ticket), Uint8Array.of(0, 0, 0, 0));
+    new DataView(identity.buffer).setUint32(identity.length - 4, ((opts.age ?? 1000) + ticket.ageAdd) >>> 0);
+    const binders = vec16(vec8(new Uint8Array(hashLength)));
+    const pskExt = { type: EXT.pre_shared_key, data: cat(vec16(identity), binders) };
+    ch.extensions = [...ch.extensions!.filter((e) => e.type !== EXT.pre_shared_key), pskExt];
+    const msg = this.helloMessage(ch);
+    const truncated = msg.subarray(0, msg.length - binders.length);
+    const h = { crypto: this.clientEnv.crypto, hash: this.suite.hash };
+    const binder = EarlySecret.create(h, psk.slice()).binderKey(false).finishedKey().verifyData(this.clientEnv.crypto.hash(this.suite.hash, truncated));
+    msg.set(binder, msg.length - hashLength);
+    opts.mutateBinder?.(msg.subarray(msg.length - hashLength));
+    return msg;
+  }
+
   /** Frees both ends; returns the server's blocks still live (must be none). */
-  dispose(): { pool: string; tag: string; size: number }[] {
-    this.server.dispose();
+  dispose(): string[] {
+    const left = this.port.dispose();
     this.record.dispose();
     this.share.destroy();
-    return this.env.memory.liveBlocks();
+    return left;
   }
 }
 
@@ -362,8 +480,25 @@ export function findExt(block: Uint8Array, type: number): Uint8Array | null {
  * fatal alert closes the connection): returns the description, or null if none or several.
  */
 export function fatalAlert(a: ServerAnswer): number | null {
-  if (a.alerts.length !== 1) return null;
+  if (!a.failed || a.alerts.length !== 1) return null;
   const [level, desc] = a.alerts[0]!;
   const last = a.records[a.records.length - 1]!;
   return level === 2 && last.type === CT.alert ? desc : null;
 }
+
+const ALERT_NAME = new Map<number, string>(Object.entries(ALERT).map(([k, v]) => [v, k]));
+
+/**
+ * The outcome in words, for readable assertions: `alert <name>` (failed with exactly one fatal
+ * alert, last on the wire), `carries on` (not failed, no alert), or what went wrong otherwise.
+ */
+export function verdict(a: ServerAnswer): string {
+  const names = a.alerts.map(([l, d]) => `${l === 2 ? 'fatal' : l === 1 ? 'warning' : `level${l}`} ${ALERT_NAME.get(d) ?? d}`);
+  if (!a.failed) return names.length === 0 ? 'carries on' : `carries on after ${names.join(', ')}`;
+  const f = fatalAlert(a);
+  if (f !== null) return `alert ${ALERT_NAME.get(f) ?? f}`;
+  return `failed (${a.error?.code ?? a.status}) with ${names.length === 0 ? 'no alert' : names.join(', ')}`;
+}
+
+/** `alert <name>` as {@link verdict} writes it. */
+export const alert = (name: keyof typeof ALERT): string => `alert ${name}`;
