@@ -11,8 +11,9 @@ import {
   CertAddEncodedCertificateToStore,
   CertCreateCertificateContext,
   CertFreeCertificateContext,
-  schannelRootStore,
+  schannelSystemStore,
   type CertContext,
+  type CertFindPara,
   type CertStore,
 } from '../schannel/index.js';
 import { BadPointer, type CMemory } from './cmem.js';
@@ -31,6 +32,16 @@ const E_INVALIDARG = 0x80070057;
 const CRYPT_E_ASN1_BADTAG = 0x8009310b;
 /** `CRYPT_E_EXISTS`. */
 const CRYPT_E_EXISTS = 0x80092005;
+/** `CRYPT_E_NOT_FOUND`: no (further) certificate matches. */
+const CRYPT_E_NOT_FOUND = 0x80092004;
+/** wincrypt.h `dwFindType` values: `CERT_COMPARE_*` << `CERT_COMPARE_SHIFT` (16) | `CERT_INFO_*_FLAG`. */
+const CERT_FIND_ANY = 0;
+const CERT_FIND_SUBJECT_NAME = (2 << 16) | 7;
+const CERT_FIND_ISSUER_NAME = (2 << 16) | 4;
+const CERT_FIND_SUBJECT_STR_A = (7 << 16) | 7;
+const CERT_FIND_SUBJECT_STR_W = (8 << 16) | 7;
+const CERT_FIND_ISSUER_STR_A = (7 << 16) | 4;
+const CERT_FIND_ISSUER_STR_W = (8 << 16) | 4;
 /** Owner tag of the C copies of certificate contexts. */
 export const CERT_CONTEXT_TAG = 'wincrypt.CERT_CONTEXT';
 
@@ -97,10 +108,86 @@ export class CertRegistry {
         throw e;
       }
     };
+    // The device's system stores (ROOT, MY, CA…) are the image's: every handle to one names the
+    // same store, and closing a handle closes nothing.
     const systemStore = (name: string | null): number => {
-      if (name === null) return 0;
-      if (name.toUpperCase() === 'ROOT') return this.newStore(schannelRootStore(this.device));
-      return this.newStore(CertOpenStore('memory'));
+      if (name === null || name.length === 0) {
+        setLastError(E_INVALIDARG);
+        return 0;
+      }
+      return this.newStore(schannelSystemStore(this.device, name));
+    };
+    const isSystem = (s: CertStore): boolean => s.name !== 'MEMORY' && schannelSystemStore(this.device, s.name) === s;
+    /** Frees one C reference (as `CertFreeCertificateContext`); false when `p` is no context. */
+    const freeC = (p: number): boolean => {
+      const e = this.byAddr.get(p);
+      if (!e) return false;
+      CertFreeCertificateContext(e.ctx);
+      if (--e.refs === 0) {
+        this.byAddr.delete(p);
+        this.byCtx.delete(e.ctx);
+        this.device.withCall('CertFreeCertificateContext', () => this.process.LocalFree(p));
+      }
+      return true;
+    };
+    /** The find criterion of `dwFindType`/`pvPara`, or null when cesim does not model that type. */
+    const findPara = (m: CMemory, type: number, pvPara: number): CertFindPara | null => {
+      switch (type >>> 0) {
+        case CERT_FIND_ANY:
+          return { type: 'any' };
+        case CERT_FIND_SUBJECT_NAME:
+        case CERT_FIND_ISSUER_NAME: {
+          // pvPara: CERT_NAME_BLOB { DWORD cbData; BYTE *pbData; }
+          const name = m.bytes(m.u32(pvPara + 4), m.u32(pvPara));
+          return { type: type === CERT_FIND_SUBJECT_NAME ? 'subject-name' : 'issuer-name', name };
+        }
+        case CERT_FIND_SUBJECT_STR_W:
+        case CERT_FIND_ISSUER_STR_W: {
+          const text = m.wide(pvPara);
+          return text === null ? null : { type: type === CERT_FIND_SUBJECT_STR_W ? 'subject-str' : 'issuer-str', text };
+        }
+        case CERT_FIND_SUBJECT_STR_A:
+        case CERT_FIND_ISSUER_STR_A: {
+          const text = m.cstr(pvPara, 1024);
+          return text === null ? null : { type: type === CERT_FIND_SUBJECT_STR_A ? 'subject-str' : 'issuer-str', text };
+        }
+        default:
+          return null;
+      }
+    };
+    /**
+     * `CertFindCertificateInStore`'s walk: the next context of `s` after `prev` that matches, as a
+     * C context with a new reference; `prev` is freed, as on Windows, found or not.
+     */
+    const findNext = (s: CertStore, para: CertFindPara, prev: number): number => {
+      const m = mem();
+      const all = s.certificates();
+      let start = 0;
+      if (prev !== 0) {
+        const e = this.byAddr.get(prev);
+        if (!e) {
+          setLastError(E_INVALIDARG);
+          return 0;
+        }
+        start = all.indexOf(e.ctx) + 1;
+        freeC(prev);
+        if (start === 0) {
+          setLastError(CRYPT_E_NOT_FOUND);
+          return 0;
+        }
+      }
+      const hit = s.findAll(para).find((c) => all.indexOf(c) >= start);
+      if (!hit) {
+        setLastError(CRYPT_E_NOT_FOUND);
+        return 0;
+      }
+      hit.addRef();
+      const c = this.toC(hit, m);
+      if (c === 0) {
+        CertFreeCertificateContext(hit);
+        setLastError(0x8007000e); // E_OUTOFMEMORY
+      }
+      return c;
     };
     return {
       CertOpenStore: (prov, _enc, _hProv, _flags, pvPara) =>
@@ -118,8 +205,8 @@ export class CertRegistry {
           return 0;
         }
         this.stores.delete(h);
-        // The device's ROOT store outlives the handle: closing a handle to it closes nothing.
-        if (s === schannelRootStore(this.device)) return 1;
+        // The device's system stores outlive the handle: closing a handle to one closes nothing.
+        if (isSystem(s)) return 1;
         return CertCloseStore(s, flags >>> 0) ? 1 : 0;
       },
       CertAddEncodedCertificateToStore: (h, enc, pb, cb, disp, ppCtx) =>
@@ -168,19 +255,36 @@ export class CertRegistry {
       },
       CertFreeCertificateContext: (p) => {
         if (p === 0) return 1;
-        const e = this.byAddr.get(p);
-        if (!e) {
+        if (!freeC(p)) {
           setLastError(E_INVALIDARG);
           return 0;
         }
-        CertFreeCertificateContext(e.ctx);
-        if (--e.refs === 0) {
-          this.byAddr.delete(p);
-          this.byCtx.delete(e.ctx);
-          this.device.withCall('CertFreeCertificateContext', () => this.process.LocalFree(p));
-        }
         return 1;
       },
+      CertFindCertificateInStore: (h, _enc, _flags, type, pvPara, prev) =>
+        guard(() => {
+          const s = this.stores.get(h);
+          if (!s) {
+            setLastError(E_INVALIDARG);
+            return 0;
+          }
+          const para = findPara(mem(), type, pvPara);
+          if (para === null) {
+            if (prev !== 0) freeC(prev);
+            setLastError(E_INVALIDARG);
+            return 0;
+          }
+          return findNext(s, para, prev);
+        }),
+      CertEnumCertificatesInStore: (h, prev) =>
+        guard(() => {
+          const s = this.stores.get(h);
+          if (!s) {
+            setLastError(E_INVALIDARG);
+            return 0;
+          }
+          return findNext(s, { type: 'any' }, prev);
+        }),
     };
   }
 }

@@ -86,6 +86,7 @@ import type { TlsBlock, TlsMemory } from './tls/memory.js';
 import type { SchannelCredential } from './credentials.js';
 import { statusForTlsError } from './status.js';
 import { SessionCache, type SessionKey } from './session-cache.js';
+import { schannelSystemStore } from './stores.js';
 
 /** The per-device Schannel state: contexts, session cache, ROOT store, counters. */
 export interface SchannelDeviceState {
@@ -534,6 +535,22 @@ export class SchannelContext {
   private issuerChain(cert: CertContext): Uint8Array[] {
     const store = cert.hCertStore;
     if (!store) return [];
+    const mine = schannelSystemStore(this.state.device, 'MY');
+    if (store === mine) {
+      // A certificate of the device's MY store: its issuers come from the CA store, walked by
+      // issuer name up to (not including) a self-issued root (RFC 8446 §4.4.2, RFC 5246 §7.4.2:
+      // each following certificate certifies the one before it).
+      const ca = schannelSystemStore(this.state.device, 'CA');
+      const out: Uint8Array[] = [];
+      let at = cert;
+      for (let depth = 0; depth < 8 && !at.pCertInfo.selfIssued; depth++) {
+        const up = ca.findBySubject(at.pCertInfo.issuer.der).find((c) => !c.pCertInfo.selfIssued);
+        if (!up) break;
+        out.push(up.pbCertEncoded);
+        at = up;
+      }
+      return out;
+    }
     return store
       .certificates()
       .filter((c) => c !== cert && !c.pCertInfo.selfIssued)

@@ -10,6 +10,8 @@ export {
   registerSchannel,
   createSchannelModule,
   schannelRootStore,
+  schannelSystemStore,
+  installDeviceCertificate,
   onSchannelLog,
   onSchannelKeyLog,
   queryContextAttribute,

@@ -97,7 +97,10 @@ import {
   type TimeStamp,
 } from '../sspi/index.js';
 import type { Device } from '../device/index.js';
-import { CertOpenStore, certContextMemoryBytes, type CertContext, type CertStore } from './cert/index.js';
+import { certContextMemoryBytes, type CertContext, type CertStore } from './cert/index.js';
+import { schannelRootStore } from './stores.js';
+
+export { schannelRootStore, schannelSystemStore, installDeviceCertificate } from './stores.js';
 import { protocolPolicy, validateSchannelCred, SUITE_ALGS, type SchannelCredential } from './credentials.js';
 import { Tls12Client } from './tls/v12/client.js';
 import { Tls12Server } from './tls/v12/server.js';
@@ -180,18 +183,7 @@ class SchannelPackageState {
   }
 }
 
-const rootStores = new WeakMap<Device, CertStore>();
 const logListeners = new WeakMap<Device, Set<(m: string) => void>>();
-
-/** The device's `ROOT` certificate store: the trust anchors Schannel validates against. */
-export function schannelRootStore(device: Device): CertStore {
-  let s = rootStores.get(device);
-  if (!s) {
-    s = CertOpenStore('memory');
-    rootStores.set(device, s);
-  }
-  return s;
-}
 
 const keyLogListeners = new WeakMap<Device, Set<(line: string) => void>>();
 

@@ -5,6 +5,7 @@
  */
 import { runWasmProcess, type WasmHost, type WasmSocket } from '../../cruntime/index.js';
 import { compileCached } from '../../sdk/index.js';
+import { installDeviceCertificate } from '../../schannel/index.js';
 import { statusName } from '../../sspi/index.js';
 import type { StreamSocket } from '../net/socket.js';
 import { TaskProgramHost } from './emulated.js';
@@ -77,6 +78,12 @@ export const wasmProgram: ProgramDefinition = {
     },
     args: { type: 'string[]', description: 'argv[1…]', default: [] },
     roots: { type: 'string[]', description: "PEM files of roots for the device's ROOT store (the firmware image's trusted roots)", default: [] },
+    cert: {
+      type: 'string',
+      description: "a certificate chain PEM installed in the device's MY store (leaf, with `key`) and CA store (the rest) before the program starts, as the image's provisioning would",
+      optional: true,
+    },
+    key: { type: 'string', description: "the private key of `cert` (PEM)", optional: true },
   },
   async run(rc): Promise<ProgramOutcome> {
     const { ctx, params } = rc;
@@ -93,6 +100,19 @@ export const wasmProgram: ProgramDefinition = {
       bytes = rc.readBinary(built.output);
     } else bytes = rc.readBinary(module);
     addRootCertificates(new TaskProgramHost(ctx), (params.roots as string[]).map((p) => rc.readFile(p)));
+    if (typeof params.cert === 'string' || typeof params.key === 'string') {
+      if (typeof params.cert !== 'string' || typeof params.key !== 'string') {
+        out.status = 'BAD_PARAMETER';
+        out.detail = 'cert and key go together';
+        return out;
+      }
+      const installed = installDeviceCertificate(ctx.device, rc.readFile(params.cert), rc.readFile(params.key));
+      if (!installed.ok) {
+        out.status = 'BAD_CERTIFICATE';
+        out.detail = `${params.cert}: ${installed.error.detail}`;
+        return out;
+      }
+    }
     const counts = { sent: 0, received: 0, connections: 0 };
     const host: WasmHost = {
       process: ctx.process,

@@ -132,7 +132,13 @@ export type CertFindPara =
   /** `CERT_FIND_KEY_IDENTIFIER`: the subjectKeyIdentifier equals `keyId`. */
   | { type: 'key-identifier'; keyId: Uint8Array }
   /** `CERT_FIND_EXISTING`: the same encoded certificate. */
-  | { type: 'existing'; cert: CertContext };
+  | { type: 'existing'; cert: CertContext }
+  /**
+   * `CERT_FIND_SUBJECT_STR` / `CERT_FIND_ISSUER_STR`: `text` occurs, ignoring case, in the
+   * subject's (or issuer's) name string (`CertNameToStr` form, e.g. `O=cesim, CN=device.test`),
+   * as CryptoAPI's substring match does.
+   */
+  | { type: 'subject-str' | 'issuer-str'; text: string };
 
 /** An in-memory certificate store (`HCERTSTORE`). */
 export class CertStore {
@@ -229,6 +235,10 @@ function matches(c: CertContext, para: CertFindPara): boolean {
     }
     case 'existing':
       return bytesEqual(c.pbCertEncoded, para.cert.pbCertEncoded);
+    case 'subject-str':
+      return info.subject.text.toLowerCase().includes(para.text.toLowerCase());
+    case 'issuer-str':
+      return info.issuer.text.toLowerCase().includes(para.text.toLowerCase());
   }
 }
 

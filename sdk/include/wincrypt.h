@@ -1,6 +1,7 @@
 /*
  * wincrypt.h for cesim: the certificate-context subset Schannel's API uses (CERT_CONTEXT,
- * a memory or system store, adding an encoded certificate, freeing a context) and the ALG_IDs.
+ * a memory or system store, adding an encoded certificate, finding and enumerating a store's
+ * certificates, freeing a context) and the ALG_IDs.
  * Written for cesim from the published API (names, values, 32-bit layouts).
  */
 #ifndef __WINCRYPT_H__
@@ -47,6 +48,24 @@ typedef const CERT_CONTEXT *PCCERT_CONTEXT;
 #define CERT_CLOSE_STORE_FORCE_FLAG 0x00000001
 #define CERT_CLOSE_STORE_CHECK_FLAG 0x00000002
 
+/* CertFindCertificateInStore dwFindType: CERT_COMPARE_* << CERT_COMPARE_SHIFT | CERT_INFO_*_FLAG. */
+#define CERT_COMPARE_SHIFT 16
+#define CERT_COMPARE_ANY 0
+#define CERT_COMPARE_NAME 2
+#define CERT_COMPARE_NAME_STR_A 7
+#define CERT_COMPARE_NAME_STR_W 8
+#define CERT_INFO_ISSUER_FLAG 4
+#define CERT_INFO_SUBJECT_FLAG 7
+#define CERT_FIND_ANY (CERT_COMPARE_ANY << CERT_COMPARE_SHIFT)
+#define CERT_FIND_SUBJECT_NAME (CERT_COMPARE_NAME << CERT_COMPARE_SHIFT | CERT_INFO_SUBJECT_FLAG)
+#define CERT_FIND_ISSUER_NAME (CERT_COMPARE_NAME << CERT_COMPARE_SHIFT | CERT_INFO_ISSUER_FLAG)
+#define CERT_FIND_SUBJECT_STR_A (CERT_COMPARE_NAME_STR_A << CERT_COMPARE_SHIFT | CERT_INFO_SUBJECT_FLAG)
+#define CERT_FIND_SUBJECT_STR_W (CERT_COMPARE_NAME_STR_W << CERT_COMPARE_SHIFT | CERT_INFO_SUBJECT_FLAG)
+#define CERT_FIND_SUBJECT_STR CERT_FIND_SUBJECT_STR_W
+#define CERT_FIND_ISSUER_STR_A (CERT_COMPARE_NAME_STR_A << CERT_COMPARE_SHIFT | CERT_INFO_ISSUER_FLAG)
+#define CERT_FIND_ISSUER_STR_W (CERT_COMPARE_NAME_STR_W << CERT_COMPARE_SHIFT | CERT_INFO_ISSUER_FLAG)
+#define CERT_FIND_ISSUER_STR CERT_FIND_ISSUER_STR_W
+
 #define CRYPT_E_EXISTS ((HRESULT)0x80092005L)
 #define CRYPT_E_NOT_FOUND ((HRESULT)0x80092004L)
 #define CRYPT_E_ASN1_BADTAG ((HRESULT)0x8009310BL)
@@ -84,6 +103,11 @@ CESIM_IMPORT(CertAddEncodedCertificateToStore) BOOL WINAPI CertAddEncodedCertifi
 CESIM_IMPORT(CertCreateCertificateContext) PCCERT_CONTEXT WINAPI CertCreateCertificateContext(DWORD dwCertEncodingType, const BYTE *pbCertEncoded, DWORD cbCertEncoded);
 CESIM_IMPORT(CertDuplicateCertificateContext) PCCERT_CONTEXT WINAPI CertDuplicateCertificateContext(PCCERT_CONTEXT pCertContext);
 CESIM_IMPORT(CertFreeCertificateContext) BOOL WINAPI CertFreeCertificateContext(PCCERT_CONTEXT pCertContext);
+/* The next certificate after pPrevCertContext (NULL: the first) that matches; pPrevCertContext is
+   freed, found or not. NULL with GetLastError() CRYPT_E_NOT_FOUND at the end. The string finds
+   match a case-insensitive substring of the name string ("O=cesim, CN=device.test"). */
+CESIM_IMPORT(CertFindCertificateInStore) PCCERT_CONTEXT WINAPI CertFindCertificateInStore(HCERTSTORE hCertStore, DWORD dwCertEncodingType, DWORD dwFindFlags, DWORD dwFindType, const void *pvFindPara, PCCERT_CONTEXT pPrevCertContext);
+CESIM_IMPORT(CertEnumCertificatesInStore) PCCERT_CONTEXT WINAPI CertEnumCertificatesInStore(HCERTSTORE hCertStore, PCCERT_CONTEXT pPrevCertContext);
 
 #ifdef __cplusplus
 }
