@@ -100,6 +100,11 @@ export class LinePeer {
     this.child.stdin.write(`${kind} ${typeof data === 'string' ? data : Buffer.from(data).toString('base64')}\n`);
   }
 
+  /** Writes one line as it is (a verb without a blob, such as ntlm_auth's bare `YR`). */
+  sendLine(line: string): void {
+    this.child.stdin.write(`${line}\n`);
+  }
+
   /** Ends the process. */
   close(): void {
     this.child.stdin.end();
