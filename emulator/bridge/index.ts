@@ -4,13 +4,12 @@
  * the host's monotonic clock (this folder is the one place in `emulator/` that reads real
  * time), and its random stream is seeded from the host's CSPRNG unless a seed is given.
  */
-import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { Device, type DeviceProfile, type Process, type Seed } from '../../device/index.js';
 import { SspiProcessDetach } from '../../sspi/index.js';
 import { ensureSchannel } from '../scenario/index.js';
 import type { ByteStream, ProgramHost, StreamRead } from '../programs/index.js';
-import { hostMonotonicMs, hostWallClockMs } from './realtime.js';
+import { hostMonotonicMs, hostRandomBytes, hostSleep, hostTimer, hostWallClockMs } from './realtime.js';
 
 export { hostMonotonicMs, hostWallClockMs } from './realtime.js';
 
@@ -102,12 +101,12 @@ export class RealSocketStream implements ByteStream {
         return { result: -1, data: new Uint8Array(0), error: 'WSAETIMEDOUT' };
       }
       await new Promise<void>((resolve) => {
-        const t = setTimeout(() => {
+        const cancel = hostTimer(Math.min(left, 2 ** 31 - 1), () => {
           this.waiter = null;
           resolve();
-        }, Math.min(left, 2 ** 31 - 1));
+        });
         this.waiter = () => {
-          clearTimeout(t);
+          cancel();
           resolve();
         };
       });
@@ -172,7 +171,7 @@ export class BridgeDevice implements ProgramHost {
     const profile = opts.bootTimeUtc === undefined ? opts.profile : { ...opts.profile, clock: { ...opts.profile.clock, bootTimeUtc: opts.bootTimeUtc } };
     this.device = new Device(profile, {
       name: opts.name,
-      seed: opts.seed ?? randomBytes(32),
+      seed: opts.seed ?? hostRandomBytes(32),
       timeSource: () => Math.round((hostMonotonicMs() - this.startMs) * 1e6),
     });
     this.process = this.device.createProcess(opts.processName);
@@ -194,7 +193,7 @@ export class BridgeDevice implements ProgramHost {
       const now = hostMonotonicMs();
       this.cpuBusyUntilMs = Math.max(now, this.cpuBusyUntilMs) + ns / 1e6;
       const wait = this.cpuBusyUntilMs - now;
-      if (wait >= 1) await new Promise<void>((resolve) => setTimeout(resolve, wait));
+      if (wait >= 1) await hostSleep(wait);
     }
     this.device.current = this.process;
   }
@@ -208,7 +207,7 @@ export class BridgeDevice implements ProgramHost {
     const end = this.now() + timeoutNs;
     while (!ready()) {
       if (this.now() >= end) return false;
-      await new Promise((r) => setTimeout(r, 5));
+      await hostSleep(5);
     }
     return true;
   }

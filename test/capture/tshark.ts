@@ -1,37 +1,25 @@
 /**
  * Test helper: runs Wireshark's `tshark` on a capture file.
  *
- * `.ci/run` installs tshark, so under CI (`process.env.CI` set) a missing tshark fails the
- * suites loudly; on a developer machine without it they are skipped with a message.
+ * `.ci/run` installs tshark; the gate is test/support/peers.ts `requireTool`, so under CI a
+ * missing tshark fails the suites and on a developer machine without it they are skipped.
  */
 
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { requireTool } from '../support/peers.js';
 
 const run = promisify(execFile);
 
-function findTshark(): string | null {
-  try {
-    execFileSync('tshark', ['--version'], { stdio: 'ignore' });
-    return 'tshark';
-  } catch {
-    return null;
-  }
-}
+/** True when the tshark suites run: tshark is installed (under CI a missing tshark throws here). */
+export const RUN_TSHARK_SUITES = requireTool('tshark', ['--version'], 'apt-get install tshark');
 
-/** The tshark command when it is installed, else null. */
-export const TSHARK = findTshark();
+/** The tshark command (the suites that call it run only when {@link RUN_TSHARK_SUITES}). */
+export const TSHARK = 'tshark';
 
-/** True when the tshark suites should run (installed, or under CI where its absence is a failure). */
-export const RUN_TSHARK_SUITES = TSHARK !== null || Boolean(process.env.CI);
-
-if (!RUN_TSHARK_SUITES) {
-  console.warn('tshark is not installed: skipping the capture decode suites (apt-get install tshark; .ci/run does this)');
-}
-
-/** Throws a clear error when tshark is missing (under CI the suites run anyway and fail here). */
+/** The tshark command; throws when the suites should not have run. */
 export function requireTshark(): string {
-  if (TSHARK === null) throw new Error('tshark is not installed but CI is set: .ci/run should have installed it (apt-get install tshark)');
+  if (!RUN_TSHARK_SUITES) throw new Error('tshark is not installed (apt-get install tshark; .ci/run does this)');
   return TSHARK;
 }
 

@@ -21,6 +21,7 @@ import {
 import type { PrivateKey, PublicKey, RandomSource, SignatureScheme } from '../../schannel/crypto/types.js';
 import vectors from './vectors/signatures.json' with { type: 'json' };
 import { NO_COST, PKI_DIR, RecordingCost, cert, fixtureBytes, key } from './helpers.js';
+import { requireTool } from '../support/peers.js';
 
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -136,14 +137,7 @@ describe('sign → verify round trips', () => {
   });
 });
 
-const opensslAvailable = ((): boolean => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const opensslAvailable = requireTool('openssl', ['version'], 'apt-get install openssl');
 
 describe.skipIf(!opensslAvailable)('openssl verifies cesim signatures', () => {
   const cases: readonly [SignatureScheme, string, string[]][] = [

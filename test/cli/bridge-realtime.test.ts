@@ -3,17 +3,17 @@
  * exchange. Certificates are made by openssl when the test runs (valid from now, as a user's
  * are, never back-dated), and `openssl s_server` is the peer.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cesim } from './helpers.js';
+import { requireTool } from '../support/peers.js';
 
-const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 // Under CI a missing tool fails the suite instead of skipping it.
-if (process.env.CI && !hasOpenssl) throw new Error('openssl is required under CI');
+const hasOpenssl = requireTool('openssl', ['version'], 'apt-get install openssl');
 
 let dir = '';
 const f = (name: string): string => join(dir, name);

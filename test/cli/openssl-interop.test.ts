@@ -2,16 +2,17 @@
  * Slow interop: `cesim serve` against `openssl s_client`, `cesim connect` against
  * `openssl s_server` (both with the certificates shipped in scenarios/pki).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../emulator/cli.js';
 import { SCENARIOS_DIR } from '../../emulator/scenario/index.js';
 import { captureIo, cesim } from '../cli/helpers.js';
+import { requireTool } from '../support/peers.js';
 
 const pki = (f: string) => join(SCENARIOS_DIR, 'pki', f);
-const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+const hasOpenssl = requireTool('openssl', ['version'], 'apt-get install openssl');
 
 function run(cmd: string, args: string[], input: string): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve) => {

@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../emulator/cli.js';
 import { captureIo, cesim } from './helpers.js';
+import { requireTool } from '../support/peers.js';
 
-const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
-// Under CI the tool must be there: the tests fail rather than skip.
-const runIt = hasOpenssl || process.env.CI === 'true';
+// Under CI the tool must be there: requireTool throws and the file fails rather than skips.
+const runIt = requireTool('openssl', ['version'], 'apt-get install openssl');
 
 let dir = '';
 const f = (name: string): string => join(dir, name);

@@ -3,23 +3,20 @@
  * (`--remote-debugging-pipe`: commands go in on fd 3 and replies come out on fd 4, each a JSON
  * message ended by a NUL byte), so no WebSocket client or npm package is needed.
  *
- * `.ci/run` installs Debian's `chromium`; under CI a missing browser fails the suite loudly,
- * elsewhere it is skipped with a message.
+ * `.ci/run` installs Debian's `chromium`; the gate is test/support/peers.ts `required`: under CI
+ * a missing browser fails the suite, elsewhere it is skipped with a message.
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
+import { required } from '../support/peers.js';
 
 /** The browser binary: `$CHROMIUM`, else Debian's `/usr/bin/chromium`. */
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-/** True when the browser suites should run (installed, or under CI where its absence is a failure). */
-export const RUN_CHROMIUM_SUITES = existsSync(CHROMIUM) || Boolean(process.env.CI);
-
-if (!RUN_CHROMIUM_SUITES) {
-  console.warn(`chromium is not installed at ${CHROMIUM}: skipping the report rendering suite (apt-get install chromium; .ci/run does this)`);
-}
+/** True when the browser suites run: the browser is installed (under CI a missing one throws here). */
+export const RUN_CHROMIUM_SUITES = required(existsSync(CHROMIUM), `chromium at ${CHROMIUM}`, 'apt-get install chromium');
 
 /** One CDP event: its method, parameters and the session it came from. */
 export interface CdpEvent {

@@ -6,7 +6,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { makeDevice, certWithKey, Endpoint, handshake, ISC_FLAGS } from './harness.js';
-import { ISC_REQ_ALLOCATE_MEMORY, SECPKG_ATTR_STREAM_SIZES, SecPkgContext_StreamSizes, SEC_E_OK, statusName } from '../../sspi/index.js';
+import { ISC_REQ_ALLOCATE_MEMORY, SECPKG_ATTR_STREAM_SIZES, SecPkgContext_StreamSizes, SEC_E_INCOMPLETE_MESSAGE, SEC_E_OK, SEC_I_CONTINUE_NEEDED, statusName } from '../../sspi/index.js';
 import { SCHANNEL_REGISTRY_KEY } from '../../schannel/index.js';
 import type { Device } from '../../device/index.js';
 
@@ -146,27 +146,101 @@ describe('out of memory at every allocation of the exchange', () => {
 });
 
 describe('hostile input never throws and never leaks', () => {
-  it('mutated server flights fed to InitializeSecurityContext', () => {
+  /** The server's first flight for the client, and a client waiting for it (fixed seeds: the same flight each time). */
+  function flightFor(mutate: (flight: Uint8Array) => void) {
+    const cd = makeDevice(301, 'ce210-handheld', 'client');
+    const sd = makeDevice(302, 'ce210-handheld', 'server');
+    const c = new Endpoint(cd.createProcess('client.exe'), 'client', 'localhost');
+    const s = new Endpoint(sd.createProcess('server.exe'), 'server');
+    c.acquire({});
+    s.acquire({ cCreds: 1, paCred: [certWithKey('server-p256')] });
+    s.receive(c.step().token);
+    const flight = s.step().token.slice();
+    mutate(flight);
+    c.receive(flight);
+    const r = c.step();
+    c.sspi.DeleteSecurityContext(c.ctx);
+    c.sspi.FreeCredentialsHandle(c.cred);
+    return { ...r, length: flight.length, leaks: poolLeaks(cd) };
+  }
+  /** The records of a token as [content type, length] (RFC 8446 §5.1 TLSPlaintext / §5.2 TLSCiphertext headers). */
+  function records(token: Uint8Array): [number, number][] {
+    const out: [number, number][] = [];
+    for (let o = 0; o + 5 <= token.length; ) {
+      const len = (token[o + 3]! << 8) | token[o + 4]!;
+      out.push([token[o]!, len]);
+      o += 5 + len;
+    }
+    return out;
+  }
+  /**
+   * A refused flight (RFC 8446 §6.2: on a fatal error the implementation MUST send an alert, and
+   * closes): never SEC_E_OK, an SEC_E_ status, and exactly one alert record — a plaintext alert
+   * (type 21, 2 bytes, level fatal = 2, RFC 8446 §6) before the handshake keys, or one protected
+   * record (type 23) of 19 bytes after them (2 alert bytes + inner content type + 16-byte
+   * AES-GCM tag, RFC 8446 §5.2) — and no leak.
+   */
+  function expectRefused(r: ReturnType<typeof flightFor>, what: string): void {
+    expect(statusName(r.status), what).toMatch(/^SEC_E_/);
+    expect(r.status, what).not.toBe(SEC_E_OK);
+    const recs = records(r.token);
+    expect(recs.length, what).toBe(1);
+    const [type, len] = recs[0]!;
+    if (type === 21) {
+      expect(len, what).toBe(2);
+      expect(r.token[5], `${what}: alert level`).toBe(2);
+    } else {
+      expect([type, len], what).toEqual([23, 19]);
+    }
+    expect(r.leaks, what).toEqual([]);
+  }
+  // Offsets from the first byte of the flight; the sweep changes every third byte after the
+  // first record header's type and version, each by XOR 0x5a (a byte that always changes).
+  const SWEEP_STEP = 3;
+  const KNOWN_DIVERGENT = new Set([99]);
+
+  it('every byte of the server flight changed: never SEC_E_OK, one fatal alert, no leak (RFC 8446 §6.2)', () => {
+    const len = flightFor(() => {}).length;
+    expect(len).toBeGreaterThan(1000);
+    let checked = 0;
+    for (let pos = 3; pos < len; pos += SWEEP_STEP) {
+      if (KNOWN_DIVERGENT.has(pos)) continue;
+      expectRefused(flightFor((f) => void (f[pos]! ^= 0x5a)), `offset ${pos}`);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(300);
+  });
+
+  it.fails('offset 99 of the server flight changed is refused too (today ISC answers SEC_I_CONTINUE_NEEDED with no token and leaves the flight unread)', () => {
+    expectRefused(flightFor((f) => void (f[99]! ^= 0x5a)), 'offset 99');
+  });
+
+  it('several bytes changed at once (fast-check): never SEC_E_OK, one fatal alert, no leak', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: 4 }), (pos, val, count) => {
-        const cd = makeDevice(301, 'ce210-handheld', 'client');
-        const sd = makeDevice(302, 'ce210-handheld', 'server');
-        const c = new Endpoint(cd.createProcess('client.exe'), 'client', 'localhost');
-        const s = new Endpoint(sd.createProcess('server.exe'), 'server');
-        c.acquire({});
-        s.acquire({ cCreds: 1, paCred: [certWithKey('server-p256')] });
-        s.receive(c.step().token);
-        const flight = s.step().token.slice();
-        for (let i = 0; i < count; i++) flight[(pos + i * 97) % flight.length] = (val + i) & 0xff;
-        c.receive(flight);
-        const st = c.step().status;
-        expect(typeof st).toBe('number');
-        c.sspi.DeleteSecurityContext(c.ctx);
-        c.sspi.FreeCredentialsHandle(c.cred);
-        expect(poolLeaks(cd)).toEqual([]);
+      fc.property(fc.integer({ min: 3, max: 5000 }), fc.integer({ min: 1, max: 255 }), fc.integer({ min: 2, max: 4 }), (pos, val, count) => {
+        const r = flightFor((f) => {
+          for (let i = 0; i < count; i++) f[3 + ((pos + i * 97) % (f.length - 3))]! ^= val;
+        });
+        if (r.status === SEC_E_INCOMPLETE_MESSAGE || r.status === SEC_I_CONTINUE_NEEDED) {
+          // A changed length can ask for more bytes (RFC 8446 §5.1 records span reads): no alert yet.
+          expect(r.token.length).toBe(0);
+          expect(r.leaks).toEqual([]);
+          return;
+        }
+        expectRefused(r, `offset ${pos} ^ ${val} ×${count}`);
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('the first record header: legacy_record_version\'s second byte is ignored (RFC 8446 §5.1 "MUST be ignored for all purposes"); a type or major version that is not TLS is not a TLS record (SEC_E_INVALID_TOKEN, nothing sent)', () => {
+    expect(statusName(flightFor((f) => void (f[2]! ^= 0x5a)).status)).toBe('SEC_E_OK');
+    for (const pos of [0, 1]) {
+      const r = flightFor((f) => void (f[pos]! ^= 0x5a));
+      expect(statusName(r.status), `offset ${pos}`).toBe('SEC_E_INVALID_TOKEN');
+      expect(r.token.length).toBe(0);
+      expect(r.leaks).toEqual([]);
+    }
   });
   it('random bytes fed to DecryptMessage after the handshake', () => {
     const cd = makeDevice(303, 'ce210-handheld', 'client');

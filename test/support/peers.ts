@@ -6,12 +6,12 @@
  */
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Whether `cmd args…` runs and exits 0. */
+/** Whether `cmd args…` runs and exits 0 (a probe; suites gate on {@link requireTool}, never on this). */
 export function toolAvailable(cmd: string, args: string[] = ['--version']): boolean {
   try {
     return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
@@ -20,14 +20,43 @@ export function toolAvailable(cmd: string, args: string[] = ['--version']): bool
   }
 }
 
+/** Whether the suite runs under CI: `.ci/run` exports `CI=1`; GitHub and others set `CI=true`. */
+export function underCi(): boolean {
+  const ci = process.env.CI;
+  return ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false';
+}
+
+/**
+ * The one gate for every tool-dependent suite: `ok` says whether `what` is there. Under CI a
+ * missing tool throws (the test file fails to load, so the suite fails instead of skipping);
+ * elsewhere it warns and returns false for `describe.skipIf(!…)`.
+ */
+export function required(ok: boolean, what: string, install: string): boolean {
+  if (ok) return true;
+  if (underCi()) throw new Error(`${what} is required under CI: .ci/run installs it (${install})`);
+  console.warn(`${what} is missing: skipping the suites that need it (${install}; .ci/run does this)`);
+  return false;
+}
+
 /**
  * Whether a tool is there; under CI a missing tool throws (the suite fails instead of skipping).
  * Use with `describe.skipIf(!requireTool(…))`.
  */
-export function requireTool(cmd: string, args: string[] = ['--version']): boolean {
-  const ok = toolAvailable(cmd, args);
-  if (!ok && process.env.CI) throw new Error(`${cmd} is required under CI (Debian: see .ci/run)`);
-  return ok;
+export function requireTool(cmd: string, args: string[] = ['--version'], install = `apt-get install the package with ${cmd}`): boolean {
+  return required(toolAvailable(cmd, args), cmd, install);
+}
+
+/** Debian's python3 (python3-ntlm-auth, python3-gssapi and python3-requests-ntlm install there). */
+export const DEBIAN_PYTHON = '/usr/bin/python3';
+
+/** Whether Debian's python3 imports `mod`, through {@link required}. */
+export function requirePython(mod: string, pkg: string): boolean {
+  return required(existsSync(DEBIAN_PYTHON) && toolAvailable(DEBIAN_PYTHON, ['-c', `import ${mod}`]), `python module ${mod}`, `apt-get install ${pkg}`);
+}
+
+/** Whether the file at `path` exists, through {@link required}. */
+export function requireFile(path: string, pkg: string): boolean {
+  return required(existsSync(path), path, `apt-get install ${pkg}`);
 }
 
 /** A free TCP port on 127.0.0.1 (closed again before it is returned). */

@@ -1,27 +1,25 @@
 /**
  * A line-speaking child process (test/ntlm/interop/peer.py, Samba's ntlm_auth) for the NTLM
- * interop tests. Under CI (`process.env.CI`) a missing tool fails the suite; elsewhere the suites
- * that need it are skipped.
+ * interop tests. The gates go through test/support/peers.ts: under CI a missing tool fails the
+ * suite; elsewhere the suites that need it are skipped.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireFile, requirePython } from '../../support/peers.js';
 
 /** Debian's python3 (the python3-ntlm-auth and python3-gssapi packages install there). */
 export const PYTHON = '/usr/bin/python3';
 /** The peer script. */
 export const PEER = join(import.meta.dirname, 'peer.py');
 
-const has = (mod: string): boolean => existsSync(PYTHON) && spawnSync(PYTHON, ['-c', `import ${mod}`]).status === 0;
-/** python3-ntlm-auth is importable. */
-export const HAVE_NTLM_AUTH = has('ntlm_auth');
+/** python3-ntlm-auth is importable (under CI its absence throws: test/support/peers.ts). */
+export const HAVE_NTLM_AUTH = requirePython('ntlm_auth', 'python3-ntlm-auth');
 /** python3-gssapi with gss-ntlmssp's mechanism. */
-export const HAVE_GSS_NTLMSSP = has('gssapi') && existsSync('/usr/lib/x86_64-linux-gnu/gssntlmssp/gssntlmssp.so');
+export const HAVE_GSS_NTLMSSP = requirePython('gssapi', 'python3-gssapi') && requireFile('/usr/lib/x86_64-linux-gnu/gssntlmssp/gssntlmssp.so', 'gss-ntlmssp');
 /** Samba's ntlm_auth (winbind). */
-export const HAVE_SAMBA_NTLM_AUTH = existsSync('/usr/bin/ntlm_auth');
-/** Whether the suites run: always under CI, where a missing tool then fails. */
-export const RUN = (have: boolean): boolean => have || Boolean(process.env.CI);
+export const HAVE_SAMBA_NTLM_AUTH = requireFile('/usr/bin/ntlm_auth', 'winbind');
 
 /**
  * An OpenSSL configuration that loads the legacy provider: Debian's OpenSSL 3 has MD4 (which
@@ -98,6 +96,11 @@ export class LinePeer {
   /** Writes one line. */
   send(kind: string, data: Uint8Array | string = new Uint8Array(0)): void {
     this.child.stdin.write(`${kind} ${typeof data === 'string' ? data : Buffer.from(data).toString('base64')}\n`);
+  }
+
+  /** Writes one line as it is (a verb without a blob, such as ntlm_auth's bare `YR`). */
+  sendLine(line: string): void {
+    this.child.stdin.write(`${line}\n`);
   }
 
   /** Ends the process. */
