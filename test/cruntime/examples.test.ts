@@ -48,6 +48,38 @@ describe.skipIf(!HAVE_CC)('the C examples', () => {
     expect(b.traceHash).toBe(a.traceHash);
   }, 120_000);
 
+  it('cesim run c-webserver: webserver.c finds its certificate in the MY store and serves TLS 1.3 through AcceptSecurityContext with the TypeScript server\'s token-pool peak', async () => {
+    const web = await loadScenario('c-webserver');
+    const ts = await loadScenario('default');
+    const a = (await runScenario(web)).summary;
+    const b = (await runScenario(web)).summary;
+    const t = (await runScenario(ts)).summary;
+    const server = a.programs.find((p) => p.device === 'server')!;
+    expect(server.program).toBe('wasm');
+    expect(server.status).toBe('SEC_E_OK');
+    expect(server.firstLine).toBe('server certificate: 529 bytes, subject contains "localhost"');
+    const client = a.programs.find((p) => p.device === 'client')!;
+    expect(client.status).toBe('SEC_E_OK');
+    expect(client.protocol).toBe('TLS 1.3');
+    expect(client.firstLine).toBe('HTTP/1.0 200 OK');
+    expect(a.assertions.filter((x) => !x.passed)).toEqual([]);
+    const token = (s: typeof a) => s.devices.find((d) => d.name === 'server')!.pools.find((p) => p.name === 'token')!;
+    // The same ASC_REQ_ALLOCATE_MEMORY calls from C and from TypeScript draw the same token blocks.
+    expect(token(a).peakBytesRequested).toBe(token(t).peakBytesRequested);
+    expect(b.traceHash).toBe(a.traceHash);
+  }, 180_000);
+
+  it('webserver.c with a subject the MY store does not hold: CertFindCertificateInStore fails with CRYPT_E_NOT_FOUND and the server exits with SEC_E_NO_CREDENTIALS, nothing leaked', async () => {
+    const web = await loadScenario('c-webserver');
+    const proc = web.scenario.devices.find((d) => d.name === 'server')!.processes![0]!;
+    (proc.params as { args: string[] }).args = ['443', '1', '1024', 'no-such-subject'];
+    const s = (await runScenario(web)).summary;
+    const server = s.programs.find((p) => p.device === 'server')!;
+    expect(server.status).toBe('SEC_E_NO_CREDENTIALS');
+    expect(server.detail).toContain('Error 0x80092004 returned by CertFindCertificateInStore (no-such-subject)');
+    expect(s.assertions.find((x) => x.name.startsWith('no-leaks'))!.passed).toBe(true);
+  }, 120_000);
+
   it('compileCached reuses a module until its source changes', () => {
     const src = join(work, 'hello.c');
     copyFileSync(join(root, 'examples/c/hello.c'), src);
